@@ -1,0 +1,118 @@
+import { TokenError } from '../errors.js';
+import type { Transport } from '../client/transport.js';
+import { scrubText } from '../internal/redact.js';
+import { tokenErrorSchema, tokenResponseSchema } from '../schemas/token.js';
+
+/** An access token and when it stops being valid. */
+export interface AccessToken {
+  readonly value: string;
+  /** Absolute expiry, epoch milliseconds (local clock). */
+  readonly expiresAt: number;
+  /** Lifetime granted by the server, in seconds. */
+  readonly lifetimeSeconds: number;
+}
+
+/** What one token request returned, failure included, before any retry decision. */
+export type ExchangeOutcome =
+  | { readonly ok: true; readonly token: AccessToken; readonly serverDateMs: number | undefined }
+  | {
+      readonly ok: false;
+      readonly error: TokenError;
+      /** Whether another attempt may succeed (429, 5xx without a Unico code). */
+      readonly retryable: boolean;
+      readonly retryAfterHeader: string | undefined;
+      readonly serverDateMs: number | undefined;
+    };
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const MAX_TOKEN_BODY_BYTES = 64 * 1024;
+const UNICO_CODE = /\b(\d{1,2}\.\d{1,2}\.\d{1,3})\b/;
+
+/**
+ * Posts one assertion to the token endpoint (form-encoded JWT-bearer grant) and decodes the answer.
+ * Connection failures are thrown as-is (`TransportError` or the signal's reason); HTTP-level
+ * failures come back as `{ ok: false }` so the caller decides on retries.
+ * @param transport - the HTTP transport
+ * @param tokenUrl - full token endpoint URL
+ * @param assertion - a freshly signed client assertion
+ * @param signal - aborts the exchange
+ * @returns the decoded outcome
+ */
+export async function exchangeAssertion(
+  transport: Transport,
+  tokenUrl: string,
+  assertion: string,
+  signal: AbortSignal,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<ExchangeOutcome> {
+  const sentAt = Date.now();
+  const res = await transport.request({
+    method: 'POST',
+    url: tokenUrl,
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ grant_type: JWT_BEARER, assertion }).toString(),
+    signal,
+    maxResponseBytes: MAX_TOKEN_BODY_BYTES,
+  });
+  const serverDateMs = parseDate(res.headers['date']);
+  const json = parseJson(res.body);
+
+  if (res.status >= 200 && res.status < 300) {
+    const parsed = tokenResponseSchema.safeParse(json);
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || 'body'))].join(', ');
+      return {
+        ok: false,
+        retryable: false,
+        retryAfterHeader: undefined,
+        serverDateMs,
+        error: new TokenError(`Token endpoint returned an unusable body (${fields})`, {
+          httpStatus: res.status,
+          reason: 'invalid-response',
+        }),
+      };
+    }
+    const lifetimeSeconds = parsed.data.expires_in;
+    return {
+      ok: true,
+      serverDateMs,
+      // Counted from when the request was sent: the token cannot outlive what the server granted.
+      token: { value: parsed.data.access_token, expiresAt: sentAt + lifetimeSeconds * 1000, lifetimeSeconds },
+    };
+  }
+
+  const body = tokenErrorSchema.safeParse(json);
+  const oauthError = body.success ? body.data.error : undefined;
+  const rawDescription = body.success ? body.data.error_description : undefined;
+  const unicoCode = rawDescription === undefined ? undefined : UNICO_CODE.exec(rawDescription)?.[1];
+  const description = rawDescription === undefined ? undefined : scrubText(rawDescription);
+  const retryable = res.status === 429 || (res.status >= 500 && unicoCode === undefined);
+  const detail = unicoCode === undefined ? (oauthError ?? 'no error code') : `Unico code ${unicoCode}`;
+  return {
+    ok: false,
+    retryable,
+    retryAfterHeader: res.headers['retry-after'],
+    serverDateMs,
+    error: new TokenError(`Token request failed (HTTP ${res.status}, ${detail})`, {
+      httpStatus: res.status,
+      oauthError,
+      unicoCode,
+      description,
+      reason: 'rejected',
+    }),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}

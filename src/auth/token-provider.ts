@@ -1,0 +1,105 @@
+import { TokenError } from '../errors.js';
+import { backoffMs, parseRetryAfter } from '../client/retry.js';
+import { type Transport, TransportError } from '../client/transport.js';
+import { createDeadline, sleep } from '../internal/signal.js';
+import { signAssertion } from './assertion.js';
+import type { KeyObject } from 'node:crypto';
+import { type AccessToken, exchangeAssertion } from './token-exchange.js';
+
+/** Everything a token refresh needs. */
+export interface TokenProviderConfig {
+  readonly transport: Transport;
+  readonly tokenUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly key: KeyObject | CryptoKey;
+  /** Budget of one refresh, all attempts included, in ms. */
+  readonly timeoutMs: number;
+  /** Retries of network failures, 429 and 5xx without a Unico code. */
+  readonly maxRetries: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Assertion lifetime: short, well inside Unico's 3600 s cap. */
+const ASSERTION_LIFETIME_SECONDS = 300;
+// Codes cured by one fresh assertion (expired: clock skew; already used).
+const FRESH_ASSERTION_CODES = new Set(['1.2.4', '1.2.7']);
+// Ignore Date-header skew below this: the header has one-second resolution.
+const SKEW_THRESHOLD_MS = 2_000;
+
+/**
+ * Returns a function that obtains one access token: signs a fresh assertion per attempt,
+ * retries transient failures with jittered backoff inside its own deadline, retries once with a
+ * fresh assertion on 1.2.4/1.2.7, and never retries any other 1.x.x rejection (1.2.18 locks the
+ * account after repeated failures).
+ * @param config - endpoint, identity and limits
+ * @returns the fetcher
+ */
+export function createTokenFetcher(config: TokenProviderConfig): () => Promise<AccessToken> {
+  // Server clock minus local clock, learned from the token endpoint's Date header.
+  let skewMs = 0;
+  const learnSkew = (serverDateMs: number | undefined, receivedAt: number) => {
+    if (serverDateMs === undefined) return;
+    const skew = serverDateMs - receivedAt;
+    skewMs = Math.abs(skew) > SKEW_THRESHOLD_MS ? skew : 0;
+  };
+
+  return async () => {
+    const deadline = createDeadline(config.timeoutMs);
+    let retries = 0;
+    let freshAssertionUsed = false;
+    try {
+      for (;;) {
+        const assertion = await signAssertion({
+          issuer: config.issuer,
+          audience: config.audience,
+          key: config.key,
+          issuedAt: (Date.now() + skewMs) / 1000,
+          lifetimeSeconds: ASSERTION_LIFETIME_SECONDS,
+        });
+        let waitMs: number;
+        try {
+          const outcome = await exchangeAssertion(
+            config.transport,
+            config.tokenUrl,
+            assertion,
+            deadline.signal,
+            config.headers,
+          );
+          learnSkew(outcome.serverDateMs, Date.now());
+          if (outcome.ok) return outcome.token;
+          const code = outcome.error.unicoCode;
+          if (code !== undefined && FRESH_ASSERTION_CODES.has(code) && !freshAssertionUsed) {
+            freshAssertionUsed = true;
+            continue;
+          }
+          if (!outcome.retryable || retries >= config.maxRetries) throw outcome.error;
+          waitMs = parseRetryAfter(outcome.retryAfterHeader) ?? backoffMs(retries, 250, 4_000);
+          if (waitMs >= deadline.remainingMs()) throw outcome.error;
+        } catch (err) {
+          if (err instanceof TokenError) throw err;
+          if (deadline.signal.aborted) {
+            throw new TokenError(`Token endpoint did not answer within ${config.timeoutMs} ms`, {
+              reason: 'timeout',
+              cause: err,
+            });
+          }
+          if (!(err instanceof TransportError)) throw err;
+          if (retries >= config.maxRetries) {
+            throw new TokenError(`Token endpoint unreachable (${err.message})`, { reason: 'network', cause: err });
+          }
+          waitMs = backoffMs(retries, 250, 4_000);
+        }
+        retries++;
+        await sleep(waitMs, deadline.signal).catch((err: unknown) => {
+          throw new TokenError(`Token endpoint did not answer within ${config.timeoutMs} ms`, {
+            reason: 'timeout',
+            cause: err,
+          });
+        });
+      }
+    } finally {
+      deadline.dispose();
+    }
+  };
+}

@@ -1,0 +1,197 @@
+import type { KeyObject } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { importPrivateKey, type PrivateKeyInput } from '../auth/private-key.js';
+import { type FieldIssue, InvalidConfigError } from '../errors.js';
+import { ENVIRONMENTS, type Environment, type ResolvedEnvironment } from './environment.js';
+import type { Transport } from './transport.js';
+
+/** Receives the SDK's diagnostics. Never given bodies, tokens, keys or personal data. Works with console and pino. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The service account issued by Unico for one environment (spec §2.1). */
+export interface ServiceAccount {
+  /** Account name, as in the issuer `<accountName>@<tenantId>.iam.acesso.io`. */
+  readonly accountName: string;
+  /** Tenant id. */
+  readonly tenantId: string;
+  /**
+   * RSA private key: PKCS#8 or PKCS#1 PEM (literal `\n` sequences from environment variables are
+   * accepted), a `KeyObject`, or a `CryptoKey` for RSASSA-PKCS1-v1_5/SHA-256. Imported once at
+   * construction; the string is not kept.
+   */
+  readonly privateKey: PrivateKeyInput;
+}
+
+/** Options of {@link IdCloudClient}. */
+export interface ClientOptions {
+  /** `'uat'`, `'production'`, or explicit URLs. Selects API host, token URL and assertion `aud` together. */
+  readonly environment: Environment;
+  readonly serviceAccount: ServiceAccount;
+  /** The APIKEY provisioned for this environment (Liveness + Identity Verification). */
+  readonly apiKey: string;
+  /** Budget of one `createProcess` call, token wait and retries included, in ms. @default 30000 */
+  readonly timeoutMs?: number | undefined;
+  /** Budget of one token refresh (all its attempts), in ms. @default 10000 */
+  readonly tokenTimeoutMs?: number | undefined;
+  /**
+   * Retries of failures that provably did not reach Unico (connection refused, DNS) and of 429.
+   * A 401 is always retried once with a new token, outside this count. @default 2
+   */
+  readonly maxRetries?: number | undefined;
+  /** An undici dispatcher of yours (proxy, custom TLS, MockAgent). Not closed by `close()`. */
+  readonly dispatcher?: Dispatcher | undefined;
+  /** Replaces the HTTP stack entirely (advanced; `dispatcher` is then ignored). */
+  readonly transport?: Transport | undefined;
+  /** Diagnostics sink. @default none: the SDK logs nothing */
+  readonly logger?: Logger | undefined;
+}
+
+/** Options after validation, with every default applied. */
+export interface NormalizedOptions {
+  readonly environment: ResolvedEnvironment;
+  readonly issuer: string;
+  readonly key: KeyObject | CryptoKey;
+  readonly apiKey: string;
+  readonly timeoutMs: number;
+  readonly tokenTimeoutMs: number;
+  readonly maxRetries: number;
+  readonly dispatcher: Dispatcher | undefined;
+  readonly transport: Transport | undefined;
+  readonly logger: Logger | undefined;
+}
+
+const KNOWN = new Set([
+  'environment',
+  'serviceAccount',
+  'apiKey',
+  'timeoutMs',
+  'tokenTimeoutMs',
+  'maxRetries',
+  'dispatcher',
+  'transport',
+  'logger',
+]);
+
+/**
+ * Validates options once, naming each bad option; never echoes a secret.
+ * @param options - what the caller passed
+ * @returns fully populated options
+ * @throws InvalidConfigError listing every problem
+ */
+export function normalizeOptions(options: ClientOptions): NormalizedOptions {
+  const issues: FieldIssue[] = [];
+  const problem = (path: string, message: string) => issues.push({ path, message });
+  if (typeof options !== 'object' || options === null) throw new InvalidConfigError([{ path: '', message: 'options object is required' }]);
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) problem(key, 'unknown option');
+
+  const environment = resolveEnvironment(options.environment, problem);
+
+  const account = options.serviceAccount as Partial<ServiceAccount> | undefined;
+  if (typeof account !== 'object' || account === null) problem('serviceAccount', 'is required');
+  const accountName = checkName(account?.accountName, 'serviceAccount.accountName', problem);
+  const tenantId = checkName(account?.tenantId, 'serviceAccount.tenantId', problem);
+  let key: KeyObject | CryptoKey | undefined;
+  if (account?.privateKey === undefined) {
+    if (account) problem('serviceAccount.privateKey', 'is required');
+  } else {
+    const imported = importPrivateKey(account.privateKey);
+    if (imported.ok) key = imported.key;
+    else issues.push(imported.issue);
+  }
+
+  const apiKey = options.apiKey;
+  if (typeof apiKey !== 'string' || apiKey.length === 0) problem('apiKey', 'is required (a non-empty string)');
+  // Header injection and copy-paste accidents: a key with whitespace is never valid.
+  else if (/\s/.test(apiKey)) problem('apiKey', 'must not contain whitespace or line breaks');
+
+  const timeoutMs = checkInt(options.timeoutMs, 'timeoutMs', 30_000, 1, 600_000, problem);
+  const tokenTimeoutMs = checkInt(options.tokenTimeoutMs, 'tokenTimeoutMs', 10_000, 1, 120_000, problem);
+  const maxRetries = checkInt(options.maxRetries, 'maxRetries', 2, 0, 10, problem);
+  if (options.transport !== undefined && typeof options.transport?.request !== 'function') {
+    problem('transport', 'must have a request() method');
+  }
+  if (options.dispatcher !== undefined && typeof options.dispatcher?.request !== 'function') {
+    problem('dispatcher', 'must be an undici Dispatcher');
+  }
+  const logger = options.logger;
+  if (logger !== undefined && ['debug', 'info', 'warn', 'error'].some((m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function')) {
+    problem('logger', 'must have debug, info, warn and error methods');
+  }
+
+  if (issues.length > 0 || environment === undefined || key === undefined) throw new InvalidConfigError(issues);
+  return {
+    environment,
+    issuer: `${accountName}@${tenantId}.iam.acesso.io`,
+    key,
+    apiKey: apiKey as string,
+    timeoutMs,
+    tokenTimeoutMs,
+    maxRetries,
+    dispatcher: options.dispatcher,
+    transport: options.transport,
+    logger,
+  };
+}
+
+type Problem = (path: string, message: string) => void;
+
+function resolveEnvironment(env: unknown, problem: Problem): ResolvedEnvironment | undefined {
+  if (env === 'uat' || env === 'production') return ENVIRONMENTS[env];
+  if (typeof env !== 'object' || env === null) {
+    problem('environment', 'must be "uat", "production" or { apiBaseUrl, tokenUrl, audience? }');
+    return undefined;
+  }
+  const custom = env as Record<string, unknown>;
+  const apiBaseUrl = checkUrl(custom['apiBaseUrl'], 'environment.apiBaseUrl', problem);
+  const tokenUrl = checkUrl(custom['tokenUrl'], 'environment.tokenUrl', problem);
+  let audience = custom['audience'];
+  if (audience === undefined && tokenUrl !== undefined) audience = new URL(tokenUrl).origin;
+  else if (typeof audience !== 'string' || audience === '') {
+    problem('environment.audience', 'must be a non-empty string');
+    return undefined;
+  } else if (audience.endsWith('/')) {
+    problem('environment.audience', 'must not end with "/" (Unico compares it exactly)');
+  }
+  if (apiBaseUrl === undefined || tokenUrl === undefined) return undefined;
+  return { name: 'custom', apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''), tokenUrl, audience: audience as string };
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+function checkUrl(value: unknown, path: string, problem: Problem): string | undefined {
+  if (typeof value !== 'string') {
+    problem(path, 'is required (a URL)');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problem(path, 'is not a valid URL');
+    return undefined;
+  }
+  if (url.protocol === 'https:') return value;
+  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return value;
+  problem(path, 'must use https: (plain http: is only allowed for loopback hosts)');
+  return undefined;
+}
+
+function checkName(value: unknown, path: string, problem: Problem): string {
+  if (typeof value !== 'string' || value.length === 0) problem(path, 'is required (a non-empty string)');
+  else if (/[\s@]/.test(value)) problem(path, 'must not contain spaces or "@"');
+  return typeof value === 'string' ? value : '';
+}
+
+function checkInt(value: unknown, path: string, fallback: number, min: number, max: number, problem: Problem): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    problem(path, `must be an integer from ${min} to ${max}`);
+    return fallback;
+  }
+  return value;
+}

@@ -1,0 +1,32 @@
+/** Backoff and `Retry-After` handling. */
+
+/** Longest wait the SDK will honour from a `Retry-After` header, in milliseconds. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Capped exponential backoff with jitter (between half and all of the step).
+ * @param attempt - 0 for the first retry
+ * @param baseMs - first step in milliseconds
+ * @param capMs - largest step in milliseconds
+ * @param random - source of jitter in [0, 1)
+ * @returns milliseconds to wait
+ */
+export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const step = Math.min(capMs, baseMs * 2 ** attempt);
+  return Math.round(step / 2 + (random() * step) / 2);
+}
+
+/**
+ * Reads `Retry-After` as delta-seconds or an HTTP-date, capped at {@link MAX_RETRY_AFTER_MS}.
+ * @param value - the header value
+ * @param now - current epoch milliseconds
+ * @returns milliseconds to wait, or `undefined` when absent or unreadable
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(text) * 1000));
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - now));
+}

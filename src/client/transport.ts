@@ -1,0 +1,142 @@
+import type { Dispatcher } from 'undici';
+
+/** One HTTP exchange as the client needs it. */
+export interface TransportRequest {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+  readonly signal: AbortSignal;
+  /** A response body larger than this is an error, not an out-of-memory crash. */
+  readonly maxResponseBytes: number;
+}
+
+/** The response, fully read. Header names are lower case. */
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+}
+
+/**
+ * Sends requests. The default uses undici; pass your own to run on another HTTP stack.
+ * Implementations throw {@link TransportError} for connection failures, and rethrow the signal's
+ * reason when `signal` fires.
+ */
+export interface Transport {
+  request(request: TransportRequest): Promise<TransportResponse>;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}
+
+/**
+ * A connection-level failure. `phase: 'connect'` means no byte of the request left this machine
+ * (refused, DNS, connect timeout, TLS handshake), so the request provably did not reach the
+ * server; `'exchange'` means it may have.
+ */
+export class TransportError extends Error {
+  readonly phase: 'connect' | 'exchange';
+  constructor(phase: 'connect' | 'exchange', message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'TransportError';
+    this.phase = phase;
+  }
+}
+
+// Error codes raised before any request byte is written.
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+]);
+
+/** Options of the default undici transport. */
+export interface UndiciTransportOptions {
+  /** Your own undici dispatcher (ProxyAgent, MockAgent, Agent with TLS options). Never closed by us. */
+  readonly dispatcher?: Dispatcher | undefined;
+}
+
+/**
+ * The default transport: undici, loaded on the first request so importing the SDK stays cheap.
+ * @param options - an optional dispatcher of your own
+ * @returns a transport
+ */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+  let owned: Promise<Dispatcher> | undefined;
+  const dispatcher = (): Promise<Dispatcher> => {
+    if (options.dispatcher) return Promise.resolve(options.dispatcher);
+    owned ??= import('undici').then(
+      // Idle sockets close well before typical load-balancer idle timeouts (~60 s), so a frozen
+      // serverless instance does not wake up to a dead keep-alive socket.
+      (undici) => new undici.Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 }),
+    );
+    return owned;
+  };
+
+  return {
+    async request(req) {
+      const target = new URL(req.url);
+      const d = await dispatcher();
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await d.request({
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: req.method,
+          headers: req.headers,
+          body: req.body ?? null,
+          signal: req.signal,
+        });
+      } catch (err) {
+        throw classify(err, req.signal);
+      }
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(res.headers)) {
+        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      let body: string;
+      try {
+        body = await readCapped(res.body, req.maxResponseBytes);
+      } catch (err) {
+        throw classify(err, req.signal);
+      }
+      return { status: res.statusCode, headers, body };
+    },
+    async close() {
+      if (owned) await (await owned).close();
+    },
+  };
+}
+
+function classify(err: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason;
+  if (err instanceof TransportError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECT_CODES.has(code)) {
+    return new TransportError('connect', `connection failed (${code})`, err);
+  }
+  return new TransportError('exchange', `connection lost (${typeof code === 'string' ? code : 'unknown'})`, err);
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > max) {
+      body.destroy();
+      throw new TransportError('exchange', `response body larger than ${max} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+}

@@ -1,0 +1,280 @@
+/**
+ * Every failure the SDK raises is an {@link IdCloudError} with a stable `code`.
+ *
+ * Messages and fields are built from allow-listed data only: no private key, access token,
+ * API key, image, name or full CPF ever reaches a message, a field, `toString()`,
+ * `JSON.stringify()` or `util.inspect()`.
+ */
+
+/** Stable error codes. Switch on `err.code`; the union narrows to the matching subclass. */
+export type IdCloudErrorCode =
+  | 'ERR_INVALID_CONFIG'
+  | 'ERR_INVALID_INPUT'
+  | 'ERR_TOKEN'
+  | 'ERR_API'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_OUTCOME_UNKNOWN'
+  | 'ERR_TIMEOUT'
+  | 'ERR_ABORTED'
+  | 'ERR_NETWORK'
+  | 'ERR_INVALID_RESPONSE';
+
+/** All codes, for exhaustiveness checks and guards. */
+export const ERROR_CODES: readonly IdCloudErrorCode[] = Object.freeze([
+  'ERR_INVALID_CONFIG',
+  'ERR_INVALID_INPUT',
+  'ERR_TOKEN',
+  'ERR_API',
+  'ERR_RATE_LIMITED',
+  'ERR_OUTCOME_UNKNOWN',
+  'ERR_TIMEOUT',
+  'ERR_ABORTED',
+  'ERR_NETWORK',
+  'ERR_INVALID_RESPONSE',
+]);
+
+const BRAND = Symbol.for('unico-idcloud.error');
+
+/** One problem found in caller input or configuration: where, and what is wrong (never the value). */
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `subject.code`. */
+  readonly path: string;
+  /** What is wrong with it, without echoing the value. */
+  readonly message: string;
+}
+
+/** Context shared by every error: the client-generated id of the call, when there was one. */
+export interface ErrorContext {
+  /** Client-generated id of the call (sent as `X-Request-Id`), stable across retries. */
+  readonly requestId?: string | undefined;
+  readonly cause?: unknown;
+}
+
+/**
+ * Base class of every SDK error.
+ *
+ * @example
+ * ```ts
+ * try { await client.createProcess(input); }
+ * catch (err) {
+ *   if (IdCloudError.is(err) && err.code === 'ERR_RATE_LIMITED') await sleep(err.retryAfterMs);
+ * }
+ * ```
+ */
+export class IdCloudError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: IdCloudErrorCode;
+  /** Client-generated id of the call this error belongs to, if any. */
+  readonly requestId: string | undefined;
+
+  constructor(code: IdCloudErrorCode, message: string, context: ErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.requestId = context.requestId;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * True for any error raised by this SDK, also across duplicate installs (ESM + CJS copies),
+   * where `instanceof` against one copy's class would fail.
+   * @param value - anything caught
+   * @returns whether `value` is an SDK error
+   */
+  static is(value: unknown): value is AnyIdCloudError {
+    if (typeof value !== 'object' || value === null) return false;
+    if ((value as Record<symbol, unknown>)[BRAND] === true) return true;
+    const code = (value as { code?: unknown }).code;
+    return value instanceof Error && typeof code === 'string' && ERROR_CODES.includes(code as IdCloudErrorCode);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the normal prototype check; the base class also accepts errors branded by
+    // another copy of this package.
+    if (this === IdCloudError) return IdCloudError.is(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+/** Options given to the client were missing or malformed. Raised at construction. */
+export class InvalidConfigError extends IdCloudError {
+  declare readonly code: 'ERR_INVALID_CONFIG';
+  /** Which options are wrong. */
+  readonly issues: readonly FieldIssue[];
+  constructor(issues: readonly FieldIssue[], context: ErrorContext = {}) {
+    super('ERR_INVALID_CONFIG', `Invalid client options: ${formatIssues(issues)}`, context);
+    this.issues = issues;
+  }
+}
+
+/** The input of a call failed validation; nothing was sent. */
+export class InvalidInputError extends IdCloudError {
+  declare readonly code: 'ERR_INVALID_INPUT';
+  /** Every problem found, with the field path. */
+  readonly issues: readonly FieldIssue[];
+  constructor(issues: readonly FieldIssue[], context: ErrorContext = {}) {
+    super('ERR_INVALID_INPUT', `Invalid input: ${formatIssues(issues)}`, context);
+    this.issues = issues;
+  }
+}
+
+/** Details parsed from a token endpoint failure. */
+export interface TokenErrorDetails extends ErrorContext {
+  /** HTTP status of the token endpoint, when it answered. */
+  readonly httpStatus?: number | undefined;
+  /** OAuth2 `error` field, e.g. `server_error`. */
+  readonly oauthError?: string | undefined;
+  /** Dotted Unico code parsed from `error_description`, e.g. `1.2.22`. */
+  readonly unicoCode?: string | undefined;
+  /** `error_description` as sent by Unico (scrubbed, truncated). */
+  readonly description?: string | undefined;
+  /** Set when the token endpoint could not be reached or did not answer in time. */
+  readonly reason?: 'network' | 'timeout' | 'invalid-response' | 'rejected' | undefined;
+}
+
+/**
+ * The token endpoint rejected the assertion or could not be used. Check `unicoCode` (spec §2.5):
+ * `1.2.22` extra claim, `1.2.4` expired, `1.2.18` account locked, `1.0.1` wrong tenant, ...
+ */
+export class TokenError extends IdCloudError {
+  declare readonly code: 'ERR_TOKEN';
+  readonly httpStatus: number | undefined;
+  readonly oauthError: string | undefined;
+  readonly unicoCode: string | undefined;
+  readonly description: string | undefined;
+  readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected';
+  constructor(message: string, details: TokenErrorDetails = {}) {
+    super('ERR_TOKEN', message, details);
+    this.httpStatus = details.httpStatus;
+    this.oauthError = details.oauthError;
+    this.unicoCode = details.unicoCode;
+    this.description = details.description;
+    this.reason = details.reason ?? 'rejected';
+  }
+}
+
+/** Details parsed from an API error body `{"error":{"code","description"}}`. */
+export interface ApiErrorDetails extends ErrorContext {
+  readonly httpStatus: number;
+  /** Unico's application code (always a string, e.g. `"20507"`), when the body had one. */
+  readonly unicoCode?: string | undefined;
+  /** Unico's description or message (scrubbed of the caller's personal data, truncated). */
+  readonly description?: string | undefined;
+}
+
+/** Unico answered with a 4xx it processed and rejected; retrying the same request will not help. */
+export class ApiError extends IdCloudError {
+  declare readonly code: 'ERR_API';
+  readonly httpStatus: number;
+  readonly unicoCode: string | undefined;
+  readonly description: string | undefined;
+  constructor(details: ApiErrorDetails) {
+    const what = details.unicoCode === undefined ? '' : ` code ${details.unicoCode}`;
+    const text = details.description === undefined ? '' : `: ${details.description}`;
+    super('ERR_API', `Unico API rejected the request (HTTP ${details.httpStatus}${what})${text}`, details);
+    this.httpStatus = details.httpStatus;
+    this.unicoCode = details.unicoCode;
+    this.description = details.description;
+  }
+}
+
+/** HTTP 429 after the SDK's own retries: wait `retryAfterMs` before trying again. */
+export class RateLimitedError extends IdCloudError {
+  declare readonly code: 'ERR_RATE_LIMITED';
+  readonly httpStatus = 429;
+  /** How long Unico asked to wait (from `Retry-After`), or the SDK's backoff suggestion. */
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number, context: ErrorContext = {}) {
+    super('ERR_RATE_LIMITED', `Rate limited by Unico; retry after ${retryAfterMs} ms`, context);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Why the outcome of a sent CreateProcess is unknown. */
+export type OutcomeUnknownReason = 'server-error' | 'connection-lost' | 'timeout';
+
+/**
+ * The request may have reached Unico, and a (billed) process may exist, but no verdict came back:
+ * a 5xx, a connection lost after sending, or a timeout while waiting. Not retried automatically,
+ * because a retry could verify the same person twice. Reconcile before retrying (see docs/errors.md).
+ */
+export class OutcomeUnknownError extends IdCloudError {
+  declare readonly code: 'ERR_OUTCOME_UNKNOWN';
+  readonly reason: OutcomeUnknownReason;
+  /** HTTP status when Unico (or a proxy) answered with a 5xx. */
+  readonly httpStatus: number | undefined;
+  constructor(reason: OutcomeUnknownReason, context: ErrorContext & { httpStatus?: number | undefined } = {}) {
+    const status = context.httpStatus === undefined ? '' : ` (HTTP ${context.httpStatus})`;
+    super(
+      'ERR_OUTCOME_UNKNOWN',
+      `Outcome unknown: ${reason}${status} after the request was sent; a process may exist`,
+      context,
+    );
+    this.reason = reason;
+    this.httpStatus = context.httpStatus;
+  }
+}
+
+/** The call's time budget ran out before the request could reach Unico. */
+export class TimeoutError extends IdCloudError {
+  declare readonly code: 'ERR_TIMEOUT';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, context: ErrorContext = {}) {
+    super('ERR_TIMEOUT', `Timed out after ${timeoutMs} ms before the request reached Unico`, context);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller's `AbortSignal` fired. */
+export class AbortedError extends IdCloudError {
+  declare readonly code: 'ERR_ABORTED';
+  /** True when the abort came after the request was sent: a process may exist. */
+  readonly requestSent: boolean;
+  constructor(requestSent: boolean, context: ErrorContext = {}) {
+    super(
+      'ERR_ABORTED',
+      requestSent ? 'Aborted by the caller after the request was sent' : 'Aborted by the caller',
+      context,
+    );
+    this.requestSent = requestSent;
+  }
+}
+
+/** The request never left this machine (DNS failure, connection refused, connect timeout). Safe to retry. */
+export class NetworkError extends IdCloudError {
+  declare readonly code: 'ERR_NETWORK';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('ERR_NETWORK', message, context);
+  }
+}
+
+/** A 2xx body that is not JSON or lacks `id`/`status`. */
+export class InvalidResponseError extends IdCloudError {
+  declare readonly code: 'ERR_INVALID_RESPONSE';
+  readonly httpStatus: number;
+  readonly issues: readonly FieldIssue[];
+  constructor(httpStatus: number, issues: readonly FieldIssue[], context: ErrorContext = {}) {
+    super('ERR_INVALID_RESPONSE', `Unexpected response (HTTP ${httpStatus}): ${formatIssues(issues)}`, context);
+    this.httpStatus = httpStatus;
+    this.issues = issues;
+  }
+}
+
+function formatIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');
+}
+
+/**
+ * Union of every concrete SDK error. `switch (err.code)` on it narrows to the subclass and its fields.
+ */
+export type AnyIdCloudError =
+  | InvalidConfigError
+  | InvalidInputError
+  | TokenError
+  | ApiError
+  | RateLimitedError
+  | OutcomeUnknownError
+  | TimeoutError
+  | AbortedError
+  | NetworkError
+  | InvalidResponseError;

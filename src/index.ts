@@ -1,0 +1,35 @@
+export type { CustomEnvironment, Environment } from './client/environment.js';
+export { ENVIRONMENTS } from './client/environment.js';
+export type { CallOptions } from './client/client.js';
+export { IdCloudClient } from './client/client.js';
+export type { ClientOptions, Logger, ServiceAccount } from './client/options.js';
+export type { Transport, TransportRequest, TransportResponse } from './client/transport.js';
+export { TransportError } from './client/transport.js';
+export type { AnyIdCloudError, ErrorContext, FieldIssue, IdCloudErrorCode, OutcomeUnknownReason } from './errors.js';
+export {
+  AbortedError,
+  ApiError,
+  ERROR_CODES,
+  IdCloudError,
+  InvalidConfigError,
+  InvalidInputError,
+  InvalidResponseError,
+  NetworkError,
+  OutcomeUnknownError,
+  RateLimitedError,
+  TimeoutError,
+  TokenError,
+} from './errors.js';
+export type { ImageKind } from './internal/image.js';
+export type { CreateProcessInput } from './schemas/input.js';
+export type {
+  InconclusiveResult,
+  Liveness,
+  NotFinalResult,
+  NotVerifiedResult,
+  ProcessErrorResult,
+  ProcessResult,
+  UnrecognizedResult,
+  VerifiedResult,
+} from './schemas/response.js';
+export { VERSION } from './version.js';

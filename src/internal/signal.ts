@@ -1,0 +1,76 @@
+/** Deadline and abort plumbing. Internal. */
+
+/** Why an attempt's signal fired. */
+export type StopReason = 'timeout' | 'aborted';
+
+/**
+ * A call's deadline joined with the caller's signal. `dispose()` releases the timer and listener.
+ */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  /** Milliseconds left before the deadline (never below 0). */
+  remainingMs(): number;
+  /** Which of the two fired, or `undefined` while neither has. */
+  reason(): StopReason | undefined;
+  dispose(): void;
+}
+
+/**
+ * Creates a deadline of `timeoutMs` from now, joined with `parent` (the caller's signal).
+ * @param timeoutMs - budget in milliseconds
+ * @param parent - the caller's signal, if any
+ * @returns the joined deadline; call `dispose()` when the call settles
+ */
+export function createDeadline(timeoutMs: number, parent?: AbortSignal): Deadline {
+  const controller = new AbortController();
+  const endsAt = Date.now() + timeoutMs;
+  let why: StopReason | undefined;
+  const stop = (reason: StopReason, value: unknown) => {
+    if (why !== undefined) return;
+    why = reason;
+    controller.abort(value);
+  };
+  const timer = setTimeout(
+    () => stop('timeout', new DOMException('The operation timed out', 'TimeoutError')),
+    timeoutMs,
+  );
+  // An unref'd timer never holds a process (or a frozen Lambda) open by itself.
+  timer.unref?.();
+  const onAbort = () => stop('aborted', parent?.reason);
+  if (parent?.aborted) onAbort();
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timeoutMs,
+    remainingMs: () => Math.max(0, endsAt - Date.now()),
+    reason: () => why,
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it fires.
+ * @param ms - delay in milliseconds
+ * @param signal - stops the wait early
+ */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import type { FieldIssue } from '../errors.js';
+import type { ImageKind } from '../internal/image.js';
+
+/**
+ * The envelope every 2xx body must have. Everything else is optional and loosely typed: unknown
+ * fields, unknown enum values and other capabilities' blocks must never make a verdict throw.
+ */
+const processBodySchema = z.looseObject({
+  id: z.string().min(1),
+  status: z.number().int(),
+  unicoId: z.looseObject({ result: z.unknown() }).optional().catch(undefined),
+  liveness: z.unknown().optional(),
+});
+
+/**
+ * What the liveness value means for this call. `'not-checked'`: a plain image was sent, so no
+ * liveness check ran whatever the value says (spec §3.3). `'unknown'`: a value not documented today.
+ */
+export type Liveness = 'passed' | 'failed' | 'not-checked' | 'unknown';
+
+interface ResultBase {
+  /** Unico's process id: log it, use it for `GET /processes/v1/{id}` and support. */
+  readonly id: string;
+  /** Unico's process status as received. */
+  readonly status: number;
+  /** Client-generated id of the call (sent as `X-Request-Id`). */
+  readonly requestId: string;
+  /** The response body exactly as received, unknown fields included (frozen). */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+interface CompletedBase extends ResultBase {
+  readonly status: 3;
+  /**
+   * True when the image was the capture SDK's payload, so a liveness verdict is part of the result;
+   * false for a plain image (identity only, no liveness check of any kind).
+   */
+  readonly livenessChecked: boolean;
+}
+
+/** Status 3, `unicoId.result = "yes"`: the face belongs to the CPF holder (liveness included when checked). */
+export interface VerifiedResult extends CompletedBase {
+  readonly kind: 'verified';
+}
+
+/** Status 3, `unicoId.result = "no"`: the face does not belong to the CPF holder. */
+export interface NotVerifiedResult extends CompletedBase {
+  readonly kind: 'not-verified';
+  /** Present only when Unico sent a `liveness` field (usually absent for `no`). */
+  readonly liveness?: Liveness;
+}
+
+/** Status 3, `unicoId.result = "inconclusive"`: not enough evidence; see `liveness`. */
+export interface InconclusiveResult extends CompletedBase {
+  readonly kind: 'inconclusive';
+  /** `'failed'`: reprove. `'passed'` (live person, identity undetermined): retry with a new capture. */
+  readonly liveness: Liveness;
+}
+
+/** Status 5: processing failed. Unico's advice: retry with a new capture (the old one is consumed). */
+export interface ProcessErrorResult extends ResultBase {
+  readonly kind: 'process-error';
+  readonly status: 5;
+}
+
+/** Any other status (1 processing, 2 divergence, 4 canceled, or one not documented today): no verdict. */
+export interface NotFinalResult extends ResultBase {
+  readonly kind: 'not-final';
+}
+
+/** Status 3 without a readable `unicoId.result` (missing, or a value not documented today): no verdict. */
+export interface UnrecognizedResult extends ResultBase {
+  readonly kind: 'unrecognized';
+  readonly status: 3;
+}
+
+/** The decoded outcome of CreateProcess. Switch on `kind`. */
+export type ProcessResult =
+  | VerifiedResult
+  | NotVerifiedResult
+  | InconclusiveResult
+  | ProcessErrorResult
+  | NotFinalResult
+  | UnrecognizedResult;
+
+export type DecodeOutcome = { ok: true; result: ProcessResult } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * Decodes a 2xx JSON body into a {@link ProcessResult}.
+ * @param json - the parsed body
+ * @param imageKind - what was sent; decides whether liveness 1 means passed or not checked
+ * @param requestId - the call's id
+ * @returns the result, or issues when `id`/`status` are missing or malformed
+ */
+export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId: string): DecodeOutcome {
+  const parsed = processBodySchema.safeParse(json);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.'),
+        message: i.path.length === 0 ? 'body is not a JSON object' : 'is missing or has the wrong type',
+      })),
+    };
+  }
+  const body = parsed.data;
+  const raw = deepFreeze(json as Record<string, unknown>);
+  const base = { id: body.id, requestId, raw };
+  if (body.status === 5) return { ok: true, result: { ...base, kind: 'process-error', status: 5 } };
+  if (body.status !== 3) return { ok: true, result: { ...base, kind: 'not-final', status: body.status } };
+
+  const livenessChecked = imageKind === 'sdk-capture';
+  const completed = { ...base, status: 3 as const, livenessChecked };
+  const hasLiveness = 'liveness' in body && body.liveness !== undefined;
+  const liveness = livenessOf(body.liveness, livenessChecked);
+  switch (body.unicoId?.result) {
+    case 'yes':
+      return { ok: true, result: { ...completed, kind: 'verified' } };
+    case 'no':
+      return {
+        ok: true,
+        result: hasLiveness ? { ...completed, kind: 'not-verified', liveness } : { ...completed, kind: 'not-verified' },
+      };
+    case 'inconclusive':
+      return { ok: true, result: { ...completed, kind: 'inconclusive', liveness } };
+    default:
+      return { ok: true, result: { ...base, kind: 'unrecognized', status: 3 } };
+  }
+}
+
+function livenessOf(value: unknown, checked: boolean): Liveness {
+  if (!checked) return 'not-checked';
+  if (value === 1) return 'passed';
+  if (value === 2) return 'failed';
+  return 'unknown';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Error body of the API (spec §5.1): `code` string or number; text in `description` or `message`. */
+const apiErrorSchema = z.object({
+  error: z.object({
+    code: z.union([z.string(), z.number()]).optional().catch(undefined),
+    description: z.string().optional().catch(undefined),
+    message: z.string().optional().catch(undefined),
+  }),
+});
+
+/**
+ * Reads Unico's application code and text out of an error body, defensively.
+ * @param json - the parsed body (may be anything)
+ * @returns code as a string and the raw text, each when present
+ */
+export function decodeApiError(json: unknown): { code: string | undefined; text: string | undefined } {
+  const parsed = apiErrorSchema.safeParse(json);
+  if (!parsed.success) return { code: undefined, text: undefined };
+  const { code, description, message } = parsed.data.error;
+  return { code: code === undefined ? undefined : String(code), text: description ?? message };
+}

@@ -1,0 +1,2 @@
+/** Version of this package, sent in `User-Agent`. Kept in step with package.json by a test. */
+export const VERSION = '0.1.0';
