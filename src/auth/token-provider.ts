@@ -22,6 +22,13 @@ export interface TokenProviderConfig {
 
 /** Assertion lifetime: short, well inside Unico's 3600 s cap. */
 const ASSERTION_LIFETIME_SECONDS = 300;
+/**
+ * RS256 signatures are deterministic, and Unico forbids `jti`: two assertions with the same `iat`
+ * and `exp` are byte-identical, and the second is refused as reused (1.2.7). `exp` is the only
+ * free claim, so each assertion takes a lifetime below the nominal one, random across processes
+ * (fleets minting in the same second) and never repeating the previous one within a process.
+ */
+const LIFETIME_JITTER_SECONDS = 120;
 // Codes cured by one fresh assertion (expired: clock skew; already used).
 const FRESH_ASSERTION_CODES = new Set(['1.2.4', '1.2.7']);
 // Ignore Date-header skew below this: the header has one-second resolution.
@@ -44,6 +51,21 @@ export function createTokenFetcher(config: TokenProviderConfig): () => Promise<A
     skewMs = Math.abs(skew) > SKEW_THRESHOLD_MS ? skew : 0;
   };
 
+  // Lifetimes already used for the current second's `iat`, so no assertion repeats in-process.
+  let usedSecond = 0;
+  const usedLifetimes = new Set<number>();
+  const nextClaims = (): { issuedAt: number; lifetimeSeconds: number } => {
+    const issuedAt = Math.floor((Date.now() + skewMs) / 1000);
+    if (issuedAt !== usedSecond) {
+      usedSecond = issuedAt;
+      usedLifetimes.clear();
+    }
+    let lifetimeSeconds = ASSERTION_LIFETIME_SECONDS - Math.floor(Math.random() * LIFETIME_JITTER_SECONDS);
+    while (usedLifetimes.has(lifetimeSeconds)) lifetimeSeconds = lifetimeSeconds > 1 ? lifetimeSeconds - 1 : 300;
+    usedLifetimes.add(lifetimeSeconds);
+    return { issuedAt, lifetimeSeconds };
+  };
+
   return async () => {
     const deadline = createDeadline(config.timeoutMs);
     let retries = 0;
@@ -54,8 +76,7 @@ export function createTokenFetcher(config: TokenProviderConfig): () => Promise<A
           issuer: config.issuer,
           audience: config.audience,
           key: config.key,
-          issuedAt: (Date.now() + skewMs) / 1000,
-          lifetimeSeconds: ASSERTION_LIFETIME_SECONDS,
+          ...nextClaims(),
         });
         let waitMs: number;
         try {

@@ -56,8 +56,7 @@ describe('isValidCpf', () => {
   );
 
   it('treats a first-digit remainder of 10 as a check digit of 0', () => {
-    // 000.000.001-91: sum for the first digit is 2, (2*10)%11 = 9; 111.444.777-35 covers the
-    // ordinary case, 123.456.789-09 a first check digit of 0.
+    // 123456789: weighted sum 210, (210 * 10) % 11 = 10, so the first check digit is 0.
     expect(isValidCpf('12345678909')).toBe(true);
     expect(isValidCpf('12345678919')).toBe(false);
   });
