@@ -196,40 +196,47 @@ describe('narrowing on code', () => {
 });
 
 describe('cause', () => {
-  it.each(cases)('%s passes the cause through', (_name, _code, make) => {
-    // Rebuild each error with a cause through its own constructor signature.
+  const withCause: readonly IdCloudError[] = [
+    new InvalidConfigError([], { cause }),
+    new InvalidInputError([], { cause }),
+    new TokenError('x', { cause }),
+    new ApiError({ httpStatus: 400, cause }),
+    new RateLimitedError(1, { cause }),
+    new OutcomeUnknownError('connection-lost', { cause }),
+    new TimeoutError(1, { cause }),
+    new AbortedError(true, { cause }),
+    new NetworkError('x', { cause }),
+    new InvalidResponseError(200, [], { cause }),
+  ];
+
+  it.each(cases)('%s has no cause when none is given', (_name, _code, make) => {
     const err = make();
     expect(err.cause).toBeUndefined();
     expect(Object.hasOwn(err, 'cause')).toBe(false);
   });
 
-  it('passes the cause through on every constructor', () => {
-    const withCause = [
-      new InvalidConfigError([], { cause }),
-      new InvalidInputError([], { cause }),
-      new TokenError('x', { cause }),
-      new ApiError({ httpStatus: 400, cause }),
-      new RateLimitedError(1, { cause }),
-      new OutcomeUnknownError('connection-lost', { cause }),
-      new TimeoutError(1, { cause }),
-      new AbortedError(true, { cause }),
-      new NetworkError('x', { cause }),
-      new InvalidResponseError(200, [], { cause }),
-    ];
-    for (const err of withCause) expect(err.cause).toBe(cause);
+  it.each(withCause.map((err) => [err.name, err] as const))('%s passes the cause through', (_name, err) => {
+    expect(err.cause).toBe(cause);
   });
 
-  it('keeps the cause out of JSON.stringify', () => {
+  it.each(withCause.map((err) => [err.name, err] as const))(
+    '%s keeps the cause out of JSON.stringify',
+    (_name, err) => {
+      const json = JSON.stringify(err);
+      expect(json).not.toContain('cause');
+      expect(json).not.toContain('secret-token-abc');
+      expect(JSON.parse(json)).toMatchObject({ code: err.code, name: err.name });
+    },
+  );
+
+  it('serialises the allow-listed fields of an error', () => {
     const err = new OutcomeUnknownError('server-error', { httpStatus: 503, cause, requestId: 'req-9' });
-    const json = JSON.stringify(err);
-    expect(json).not.toContain('cause');
-    expect(json).not.toContain('secret-token-abc');
-    expect(JSON.parse(json)).toMatchObject({ code: 'ERR_OUTCOME_UNKNOWN', requestId: 'req-9', httpStatus: 503 });
-  });
-
-  it.each(cases)('%s serialises to JSON without a cause', (_name, code, make) => {
-    const json = JSON.stringify(make());
-    expect(json).not.toContain('cause');
-    expect(JSON.parse(json)).toMatchObject({ code });
+    expect(JSON.parse(JSON.stringify(err))).toEqual({
+      name: 'OutcomeUnknownError',
+      code: 'ERR_OUTCOME_UNKNOWN',
+      requestId: 'req-9',
+      reason: 'server-error',
+      httpStatus: 503,
+    });
   });
 });

@@ -39,6 +39,8 @@ export class TokenCache {
    * @throws the refresh's error, or the signal's reason
    */
   async get(signal?: AbortSignal): Promise<string> {
+    // An abandoned caller must not start network work.
+    if (signal?.aborted) throw signal.reason;
     const now = this.#now();
     const current = this.#current;
     if (current !== undefined) {
@@ -81,6 +83,8 @@ export class TokenCache {
       },
     );
     this.#inflight = run;
+    // Waiters may all have given up (timeout, abort): the failure must not become an unhandled rejection.
+    run.catch(() => undefined);
     return run;
   }
 
