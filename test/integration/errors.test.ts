@@ -229,7 +229,8 @@ describe('errors raised by createProcess', () => {
     );
     expect(err).toBeInstanceOf(AbortedError);
     expect(err).toMatchObject({ code: 'ERR_ABORTED', requestSent: false });
-    await new Promise((r) => setTimeout(r, 100));
+    // Long enough for a wrongly started token refresh (first undici + jose load included) to land.
+    await new Promise((r) => setTimeout(r, 500));
     expect(server.emulator.received).toHaveLength(0);
   });
 
@@ -240,7 +241,7 @@ describe('errors raised by createProcess', () => {
     await client.warmup();
     const controller = new AbortController();
     const pending = client.createProcess(inputFor(VERIFIED, PNG), { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
     controller.abort();
     const err = await rejectionOf(pending);
     expect(err).toMatchObject({ code: 'ERR_ABORTED', requestSent: true });
