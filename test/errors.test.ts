@@ -19,7 +19,11 @@ import {
 const cause = new Error('socket hang up: secret-token-abc');
 
 const cases: ReadonlyArray<readonly [string, IdCloudErrorCode, () => IdCloudError]> = [
-  ['InvalidConfigError', 'ERR_INVALID_CONFIG', () => new InvalidConfigError([{ path: 'apiKey', message: 'is required' }])],
+  [
+    'InvalidConfigError',
+    'ERR_INVALID_CONFIG',
+    () => new InvalidConfigError([{ path: 'apiKey', message: 'is required' }]),
+  ],
   [
     'InvalidInputError',
     'ERR_INVALID_INPUT',
@@ -28,11 +32,19 @@ const cases: ReadonlyArray<readonly [string, IdCloudErrorCode, () => IdCloudErro
   ['TokenError', 'ERR_TOKEN', () => new TokenError('Token rejected', { unicoCode: '1.2.22' })],
   ['ApiError', 'ERR_API', () => new ApiError({ httpStatus: 400, unicoCode: '20507' })],
   ['RateLimitedError', 'ERR_RATE_LIMITED', () => new RateLimitedError(1_500)],
-  ['OutcomeUnknownError', 'ERR_OUTCOME_UNKNOWN', () => new OutcomeUnknownError('server-error', { httpStatus: 502 })],
+  [
+    'OutcomeUnknownError',
+    'ERR_OUTCOME_UNKNOWN',
+    () => new OutcomeUnknownError('server-error', { httpStatus: 502 }),
+  ],
   ['TimeoutError', 'ERR_TIMEOUT', () => new TimeoutError(30_000)],
   ['AbortedError', 'ERR_ABORTED', () => new AbortedError(false)],
   ['NetworkError', 'ERR_NETWORK', () => new NetworkError('connect ECONNREFUSED')],
-  ['InvalidResponseError', 'ERR_INVALID_RESPONSE', () => new InvalidResponseError(200, [{ path: 'id', message: 'is missing' }])],
+  [
+    'InvalidResponseError',
+    'ERR_INVALID_RESPONSE',
+    () => new InvalidResponseError(200, [{ path: 'id', message: 'is missing' }]),
+  ],
 ];
 
 /** What another installed copy of the SDK would throw: same global brand, different class. */
@@ -122,7 +134,12 @@ describe('IdCloudError.is and instanceof IdCloudError', () => {
   });
 
   it('reject plain errors', () => {
-    for (const e of [new Error('x'), new TypeError('x'), new RangeError('x'), Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]) {
+    for (const e of [
+      new Error('x'),
+      new TypeError('x'),
+      new RangeError('x'),
+      Object.assign(new Error('x'), { code: 'ECONNREFUSED' }),
+    ]) {
       expect(IdCloudError.is(e)).toBe(false);
       expect(e instanceof IdCloudError).toBe(false);
     }

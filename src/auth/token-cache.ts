@@ -1,7 +1,10 @@
 import type { AccessToken } from './token-exchange.js';
 
-/** Fetches a new token. Gets its own signal: a shared refresh must not die with one caller. */
-export type TokenFetcher = () => Promise<AccessToken>;
+/**
+ * Fetches a new token. Gets the cache's own signal, not a caller's: a shared refresh must not die
+ * with one caller; it stops only when the cache is closed.
+ */
+export type TokenFetcher = (signal: AbortSignal) => Promise<AccessToken>;
 
 /** Timing of refreshes. */
 export interface TokenCacheOptions {
@@ -25,6 +28,7 @@ export class TokenCache {
   readonly #now: () => number;
   #current: AccessToken | undefined;
   #inflight: Promise<AccessToken> | undefined;
+  readonly #closed = new AbortController();
 
   constructor(fetch: TokenFetcher, options: TokenCacheOptions) {
     this.#fetch = fetch;
@@ -65,13 +69,19 @@ export class TokenCache {
     if (this.#current?.value === token) this.#current = undefined;
   }
 
+  /** Stops any refresh in flight and forgets the token. */
+  close(): void {
+    this.#closed.abort(new Error('client closed'));
+    this.#current = undefined;
+  }
+
   /** The cached token's expiry (epoch ms), for diagnostics and tests. */
   get expiresAt(): number | undefined {
     return this.#current?.expiresAt;
   }
 
   #refresh(): Promise<AccessToken> {
-    const run = this.#fetch().then(
+    const run = this.#fetch(this.#closed.signal).then(
       (token) => {
         if (this.#current === undefined || token.expiresAt >= this.#current.expiresAt) this.#current = token;
         if (this.#inflight === run) this.#inflight = undefined;

@@ -42,7 +42,7 @@ const SKEW_THRESHOLD_MS = 2_000;
  * @param config - endpoint, identity and limits
  * @returns the fetcher
  */
-export function createTokenFetcher(config: TokenProviderConfig): () => Promise<AccessToken> {
+export function createTokenFetcher(config: TokenProviderConfig): (signal: AbortSignal) => Promise<AccessToken> {
   // Server clock minus local clock, learned from the token endpoint's Date header.
   let skewMs = 0;
   const learnSkew = (serverDateMs: number | undefined, receivedAt: number) => {
@@ -66,8 +66,8 @@ export function createTokenFetcher(config: TokenProviderConfig): () => Promise<A
     return { issuedAt, lifetimeSeconds };
   };
 
-  return async () => {
-    const deadline = createDeadline(config.timeoutMs);
+  return async (signal) => {
+    const deadline = createDeadline(config.timeoutMs, signal);
     let retries = 0;
     let freshAssertionUsed = false;
     try {

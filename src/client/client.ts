@@ -148,6 +148,7 @@ export class IdCloudClient {
 
   /** Closes pooled connections the client opened itself (a dispatcher you passed is left open). */
   async close(): Promise<void> {
+    this.#tokens.close();
     if (this.#options.transport === undefined) await this.#transport.close?.();
   }
 

@@ -150,14 +150,12 @@ function resolveEnvironment(env: unknown, problem: Problem): ResolvedEnvironment
   const apiBaseUrl = checkUrl(custom['apiBaseUrl'], 'environment.apiBaseUrl', problem);
   const tokenUrl = checkUrl(custom['tokenUrl'], 'environment.tokenUrl', problem);
   let audience = custom['audience'];
-  if (audience === undefined && tokenUrl !== undefined) audience = new URL(tokenUrl).origin;
-  else if (typeof audience !== 'string' || audience === '') {
-    problem('environment.audience', 'must be a non-empty string');
-    return undefined;
-  } else if (audience.endsWith('/')) {
-    problem('environment.audience', 'must not end with "/" (Unico compares it exactly)');
+  if (audience !== undefined) {
+    if (typeof audience !== 'string' || audience === '') problem('environment.audience', 'must be a non-empty string');
+    else if (audience.endsWith('/')) problem('environment.audience', 'must not end with "/" (Unico compares it exactly)');
   }
   if (apiBaseUrl === undefined || tokenUrl === undefined) return undefined;
+  audience ??= new URL(tokenUrl).origin;
   return { name: 'custom', apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''), tokenUrl, audience: audience as string };
 }
 

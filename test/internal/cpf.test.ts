@@ -25,9 +25,12 @@ describe('normalizeCpf', () => {
 });
 
 describe('isValidCpf', () => {
-  it.each(['52998224725', '11144477735', '12345678909', '00000000191'])('accepts %s, whose check digits match', (cpf) => {
-    expect(isValidCpf(cpf)).toBe(true);
-  });
+  it.each(['52998224725', '11144477735', '12345678909', '00000000191'])(
+    'accepts %s, whose check digits match',
+    (cpf) => {
+      expect(isValidCpf(cpf)).toBe(true);
+    },
+  );
 
   it('rejects a CPF whose first check digit does not match', () => {
     expect(isValidCpf('52998224735')).toBe(false);

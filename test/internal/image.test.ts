@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { checkImage, detectImageFormat, MAX_PLAIN_IMAGE_BYTES } from '../../src/internal/image.js';
 
-const PNG_HEADER = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52];
+const PNG_HEADER = [
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+];
 const JPEG_HEADER = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01];
 // "RIFF" <little-endian size> "WEBP" "VP8 "
-const WEBP_HEADER = [0x52, 0x49, 0x46, 0x46, 0x24, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x20];
+const WEBP_HEADER = [
+  0x52, 0x49, 0x46, 0x46, 0x24, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x20,
+];
 const GIF_HEADER = [0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00];
 // A RIFF container that is not WebP (a WAVE file).
-const WAVE_HEADER = [0x52, 0x49, 0x46, 0x46, 0x24, 0x00, 0x00, 0x00, 0x57, 0x41, 0x56, 0x45, 0x66, 0x6d, 0x74, 0x20];
+const WAVE_HEADER = [
+  0x52, 0x49, 0x46, 0x46, 0x24, 0x00, 0x00, 0x00, 0x57, 0x41, 0x56, 0x45, 0x66, 0x6d, 0x74, 0x20,
+];
 
 /** Base64 of `size` bytes starting with `header`; the rest is a repeating byte pattern. */
 function imageB64(header: readonly number[], size: number): string {
@@ -21,7 +27,9 @@ const b64url = (text: string): string => Buffer.from(text).toString('base64url')
 
 /** A JWT-shaped string like the capture SDK's `encrypted` value. */
 function sdkCapture(segments: 3 | 5, bodyChars = 64): string {
-  const header = b64url(JSON.stringify(segments === 3 ? { alg: 'RS256', typ: 'JWT' } : { alg: 'RSA-OAEP', enc: 'A256GCM' }));
+  const header = b64url(
+    JSON.stringify(segments === 3 ? { alg: 'RS256', typ: 'JWT' } : { alg: 'RSA-OAEP', enc: 'A256GCM' }),
+  );
   const body = 'Ab0_-'.repeat(Math.ceil(bodyChars / 5)).slice(0, bodyChars);
   return [header, ...Array.from({ length: segments - 1 }, () => body)].join('.');
 }
@@ -60,7 +68,9 @@ describe('checkImage: SDK captures', () => {
   });
 
   it.each([2, 4, 6])('rejects a JWT-shaped string with %i segments', (segments) => {
-    const capture = Array.from({ length: segments }, (_, i) => (i === 0 ? b64url('{"alg":"none"}') : 'abc')).join('.');
+    const capture = Array.from({ length: segments }, (_, i) =>
+      i === 0 ? b64url('{"alg":"none"}') : 'abc',
+    ).join('.');
     expectFailure(capture, /does not have 3 or 5 segments/);
   });
 
@@ -175,7 +185,10 @@ describe('checkImage: plain images', () => {
   it.each([
     ['a GIF', GIF_HEADER],
     ['a RIFF container that is not WebP', WAVE_HEADER],
-    ['bytes with no known signature', [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b]],
+    [
+      'bytes with no known signature',
+      [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b],
+    ],
     ['a PNG signature with one byte changed', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0b]],
   ])('rejects %s by its first bytes', (_what, header) => {
     expectFailure(imageB64(header, 500), /^is not a PNG, JPEG or WebP image \(checked by its first bytes\)$/);

@@ -15,7 +15,9 @@ describe('maskCpf', () => {
 
 describe('scrubText', () => {
   it('returns ordinary server text unchanged', () => {
-    expect(scrubText('Imagem inválida: formato não suportado')).toBe('Imagem inválida: formato não suportado');
+    expect(scrubText('Imagem inválida: formato não suportado')).toBe(
+      'Imagem inválida: formato não suportado',
+    );
   });
 
   it('removes every occurrence of each value the caller sent', () => {

@@ -51,7 +51,7 @@ describe('createDeadline', () => {
     deadline.dispose();
   });
 
-  it('is aborted from the start when the caller\'s signal is already aborted', () => {
+  it("is aborted from the start when the caller's signal is already aborted", () => {
     const parent = new AbortController();
     const why = new Error('already gone');
     parent.abort(why);
@@ -93,7 +93,7 @@ describe('createDeadline', () => {
     expect(deadline.reason()).toBeUndefined();
   });
 
-  it('dispose removes the listener from the caller\'s signal', () => {
+  it("dispose removes the listener from the caller's signal", () => {
     const parent = new AbortController();
     const add = vi.spyOn(parent.signal, 'addEventListener');
     const remove = vi.spyOn(parent.signal, 'removeEventListener');
@@ -119,7 +119,7 @@ describe('sleep', () => {
     expect(done).toHaveBeenCalledTimes(1);
   });
 
-  it('rejects at once with the signal\'s reason when it is already aborted', async () => {
+  it("rejects at once with the signal's reason when it is already aborted", async () => {
     const controller = new AbortController();
     const why = new Error('stop');
     controller.abort(why);
@@ -127,7 +127,7 @@ describe('sleep', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('rejects with the signal\'s reason as soon as it fires and clears its timer', async () => {
+  it("rejects with the signal's reason as soon as it fires and clears its timer", async () => {
     const controller = new AbortController();
     const wait = sleep(10_000, controller.signal);
     await vi.advanceTimersByTimeAsync(100);
@@ -137,7 +137,7 @@ describe('sleep', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('rejects with a deadline\'s TimeoutError when the deadline fires during the wait', async () => {
+  it("rejects with a deadline's TimeoutError when the deadline fires during the wait", async () => {
     const deadline = createDeadline(200);
     const wait = sleep(10_000, deadline.signal);
     const assertion = expect(wait).rejects.toMatchObject({ name: 'TimeoutError' });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldIssue } from '../../src/errors.js';
-import { prepareCreateProcess, type PreparedRequest } from '../../src/schemas/input.js';
+import { type PreparedRequest, prepareCreateProcess } from '../../src/schemas/input.js';
 
-const PNG_HEADER = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52];
+const PNG_HEADER = [
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+];
 const PNG = (() => {
   const bytes = new Uint8Array(2_000);
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 13 + 5) & 0xff;
@@ -82,7 +84,7 @@ describe('prepareCreateProcess: valid input', () => {
     expect(request.imageKind).toBe('sdk-capture');
   });
 
-  it('does not modify the caller\'s object', () => {
+  it("does not modify the caller's object", () => {
     const input = withSubject({ code: '529.982.247-25' });
     const copy = structuredClone(input);
     prepared(input);
@@ -109,9 +111,14 @@ describe('prepareCreateProcess: valid input', () => {
     expect(prepared({ ...minimal(), imageBase64: CAPTURE }).imageKind).toBe('sdk-capture');
   });
 
-  it('lists the caller\'s personal values as sensitive so server text can be scrubbed of them', () => {
+  it("lists the caller's personal values as sensitive so server text can be scrubbed of them", () => {
     const request = prepared(
-      withSubject({ code: '529.982.247-25', email: 'maria@example.com', phone: '5511974749090', clientReference: 'ref-1' }),
+      withSubject({
+        code: '529.982.247-25',
+        email: 'maria@example.com',
+        phone: '5511974749090',
+        clientReference: 'ref-1',
+      }),
     );
     expect([...request.sensitive].sort()).toEqual(
       [CPF_DIGITS, NAME, 'maria@example.com', '5511974749090', 'ref-1'].sort(),
@@ -139,24 +146,54 @@ describe('prepareCreateProcess: field errors', () => {
   it.each<[string, unknown, string, RegExp]>([
     ['subject.code', { code: undefined }, 'is required', /^is required$/],
     ['subject.code', { code: 52998224725 }, 'not a string', /^must be a string$/],
-    ['subject.code', { code: '5299822472' }, 'wrong length', /^must be a CPF: 11 digits, or formatted as 000\.000\.000-00$/],
+    [
+      'subject.code',
+      { code: '5299822472' },
+      'wrong length',
+      /^must be a CPF: 11 digits, or formatted as 000\.000\.000-00$/,
+    ],
     ['subject.code', { code: '529 982 247 25' }, 'wrongly formatted', /^must be a CPF/],
-    ['subject.code', { code: '52998224726' }, 'check digits do not match', /^is not a valid CPF \(check digits do not match\)$/],
+    [
+      'subject.code',
+      { code: '52998224726' },
+      'check digits do not match',
+      /^is not a valid CPF \(check digits do not match\)$/,
+    ],
     ['subject.code', { code: '111.111.111-11' }, 'repeated digits', /^is not a valid CPF/],
     ['subject.name', { name: 42 }, 'not a string', /^must be a string$/],
     ['subject.name', { name: '' }, 'empty', /^must not be empty$/],
     ['subject.name', { name: ' Maria da Silva' }, 'leading space', /^must not start or end with spaces$/],
     ['subject.name', { name: 'Maria da Silva ' }, 'trailing space', /^must not start or end with spaces$/],
-    ['subject.name', { name: 'Maria  da Silva' }, 'double space', /^must not contain two consecutive spaces$/],
+    [
+      'subject.name',
+      { name: 'Maria  da Silva' },
+      'double space',
+      /^must not contain two consecutive spaces$/,
+    ],
     ['subject.gender', { gender: 'X' }, 'not M or F', /^must be "M" or "F"$/],
     ['subject.gender', { gender: 'm' }, 'lower case', /^must be "M" or "F"$/],
     ['subject.gender', { gender: '' }, 'empty', /^must be "M" or "F"$/],
-    ['subject.birthDate', { birthDate: '2023-02-30' }, 'a day that does not exist', /^must be a date as YYYY-MM-DD$/],
-    ['subject.birthDate', { birthDate: '2001-02-29' }, 'Feb 29 of a non-leap year', /^must be a date as YYYY-MM-DD$/],
+    [
+      'subject.birthDate',
+      { birthDate: '2023-02-30' },
+      'a day that does not exist',
+      /^must be a date as YYYY-MM-DD$/,
+    ],
+    [
+      'subject.birthDate',
+      { birthDate: '2001-02-29' },
+      'Feb 29 of a non-leap year',
+      /^must be a date as YYYY-MM-DD$/,
+    ],
     ['subject.birthDate', { birthDate: '2000-13-01' }, 'month 13', /^must be a date as YYYY-MM-DD$/],
     ['subject.birthDate', { birthDate: '20/05/2000' }, 'dd/mm/yyyy', /^must be a date as YYYY-MM-DD$/],
     ['subject.birthDate', { birthDate: '2000-5-20' }, 'unpadded', /^must be a date as YYYY-MM-DD$/],
-    ['subject.birthDate', { birthDate: '2000-05-20T00:00:00Z' }, 'a timestamp', /^must be a date as YYYY-MM-DD$/],
+    [
+      'subject.birthDate',
+      { birthDate: '2000-05-20T00:00:00Z' },
+      'a timestamp',
+      /^must be a date as YYYY-MM-DD$/,
+    ],
     ['subject.birthDate', { birthDate: 20000520 }, 'a number', /^must be a string$/],
     ['subject.email', { email: 'maria-at-example.com' }, 'no @', /^must be an e-mail address$/],
     ['subject.email', { email: 'maria@' }, 'no domain', /^must be an e-mail address$/],
@@ -164,9 +201,24 @@ describe('prepareCreateProcess: field errors', () => {
     ['subject.phone', { phone: '(11) 97474-9090' }, 'punctuation', /^must be 10 to 15 digits/],
     ['subject.phone', { phone: '123456789' }, 'too short', /^must be 10 to 15 digits/],
     ['subject.phone', { phone: '1234567890123456' }, 'too long', /^must be 10 to 15 digits/],
-    ['subject.clientReference', { clientReference: 'customer 42' }, 'a space', /^must be 1 to 256 characters without spaces$/],
-    ['subject.clientReference', { clientReference: '' }, 'empty', /^must be 1 to 256 characters without spaces$/],
-    ['subject.clientReference', { clientReference: 'r'.repeat(257) }, 'too long', /^must be 1 to 256 characters/],
+    [
+      'subject.clientReference',
+      { clientReference: 'customer 42' },
+      'a space',
+      /^must be 1 to 256 characters without spaces$/,
+    ],
+    [
+      'subject.clientReference',
+      { clientReference: '' },
+      'empty',
+      /^must be 1 to 256 characters without spaces$/,
+    ],
+    [
+      'subject.clientReference',
+      { clientReference: 'r'.repeat(257) },
+      'too long',
+      /^must be 1 to 256 characters/,
+    ],
   ])('reports %s for %j (%s)', (path, patch, _why, message) => {
     const issues = issuesOf(withSubject(patch as Record<string, unknown>));
     expect(issues.length).toBeGreaterThanOrEqual(1);
@@ -188,10 +240,22 @@ describe('prepareCreateProcess: field errors', () => {
     ['useCase', { useCase: 7 }, /^must be a string$/],
     ['imageBase64', { imageBase64: 123 }, /^must be a string$/],
     ['imageBase64', { imageBase64: '' }, /^is empty$/],
-    ['imageBase64', { imageBase64: `data:image/png;base64,${PNG}` }, /remove the "data:\.\.\.;base64," prefix/],
+    [
+      'imageBase64',
+      { imageBase64: `data:image/png;base64,${PNG}` },
+      /remove the "data:\.\.\.;base64," prefix/,
+    ],
     ['imageBase64', { imageBase64: PNG.replace(/(.{76})/g, '$1\n') }, /whitespace or line breaks/],
-    ['imageBase64', { imageBase64: `${PNG.slice(0, 10)}*${PNG.slice(11)}` }, /unexpected character at position 10/],
-    ['imageBase64', { imageBase64: Buffer.from('GIF89a-not-an-accepted-format').toString('base64') }, /is not a PNG, JPEG or WebP/],
+    [
+      'imageBase64',
+      { imageBase64: `${PNG.slice(0, 10)}*${PNG.slice(11)}` },
+      /unexpected character at position 10/,
+    ],
+    [
+      'imageBase64',
+      { imageBase64: Buffer.from('GIF89a-not-an-accepted-format').toString('base64') },
+      /is not a PNG, JPEG or WebP/,
+    ],
     ['imageBase64', { imageBase64: 'eyJhbGciOiJub25lIn0.e30' }, /does not have 3 or 5 segments/],
     ['subsidiaryId', { subsidiaryId: 'branch-1' }, /^must be a UUID$/],
     ['subsidiaryId', { subsidiaryId: '3f2504e0-4f89-41d3-9a0c-0305e82c330' }, /^must be a UUID$/],
@@ -207,7 +271,9 @@ describe('prepareCreateProcess: field errors', () => {
     const big = new Uint8Array(800 * 1024 + 1);
     big.set(PNG_HEADER);
     const issues = issuesOf({ ...minimal(), imageBase64: Buffer.from(big).toString('base64') });
-    expect(issues).toEqual([{ path: 'imageBase64', message: expect.stringMatching(/decodes to 819201 bytes/) }]);
+    expect(issues).toEqual([
+      { path: 'imageBase64', message: expect.stringMatching(/decodes to 819201 bytes/) },
+    ]);
   });
 
   it.each([
@@ -228,8 +294,12 @@ describe('prepareCreateProcess: field errors', () => {
   });
 
   it('reports a subject that is not an object', () => {
-    expect(issuesOf({ ...minimal(), subject: 'Maria' })).toEqual([{ path: 'subject', message: 'must be an object' }]);
-    expect(issuesOf({ ...minimal(), subject: null })).toEqual([{ path: 'subject', message: 'must be an object' }]);
+    expect(issuesOf({ ...minimal(), subject: 'Maria' })).toEqual([
+      { path: 'subject', message: 'must be an object' },
+    ]);
+    expect(issuesOf({ ...minimal(), subject: null })).toEqual([
+      { path: 'subject', message: 'must be an object' },
+    ]);
   });
 
   it('reports an unknown subject field such as the typo "birthdate"', () => {
@@ -295,8 +365,16 @@ describe('prepareCreateProcess: no personal data in issues', () => {
   it('never puts the CPF digits, the name or the image in an issue', () => {
     const inputs: unknown[] = [
       { subject: { code: badCpf, name }, useCase: 'x', imageBase64: image },
-      { subject: { code: '529.982.247-26', name: ` ${name}` }, useCase: 'x', imageBase64: PNG.replace(/(.{76})/g, '$1\n') },
-      { subject: { code: `${badCpf}0`, name: 42 }, useCase: 'x', imageBase64: `${PNG.slice(0, 50)}$${PNG.slice(51)}` },
+      {
+        subject: { code: '529.982.247-26', name: ` ${name}` },
+        useCase: 'x',
+        imageBase64: PNG.replace(/(.{76})/g, '$1\n'),
+      },
+      {
+        subject: { code: `${badCpf}0`, name: 42 },
+        useCase: 'x',
+        imageBase64: `${PNG.slice(0, 50)}$${PNG.slice(51)}`,
+      },
       { subject: { code: badCpf, name, email: `${badCpf}@x` }, useCase: 'x', imageBase64: PNG.slice(0, -1) },
     ];
     for (const input of inputs) {

@@ -51,16 +51,20 @@ describe('decodeProcessBody: documented examples', () => {
   });
 
   describe.each(exampleFiles)('%s', (file) => {
-    it.each(['sdk-capture', 'plain-image'] as const)('decodes the kind and liveness when a %s was sent', (imageKind) => {
-      const json = load(file);
-      const body = json as { id: string };
-      const result = decoded(json, imageKind);
-      const expected = expectedByExample[file]?.[imageKind];
-      expect(expected).toBeDefined();
-      expect(result).toMatchObject({ ...expected, id: body.id, requestId: REQUEST_ID });
-      expect(result.raw).toEqual(load(file));
-      if (expected !== undefined && !('liveness' in expected)) expect(result).not.toHaveProperty('liveness');
-    });
+    it.each(['sdk-capture', 'plain-image'] as const)(
+      'decodes the kind and liveness when a %s was sent',
+      (imageKind) => {
+        const json = load(file);
+        const body = json as { id: string };
+        const result = decoded(json, imageKind);
+        const expected = expectedByExample[file]?.[imageKind];
+        expect(expected).toBeDefined();
+        expect(result).toMatchObject({ ...expected, id: body.id, requestId: REQUEST_ID });
+        expect(result.raw).toEqual(load(file));
+        if (expected !== undefined && !('liveness' in expected))
+          expect(result).not.toHaveProperty('liveness');
+      },
+    );
   });
 });
 
@@ -82,7 +86,12 @@ describe('decodeProcessBody: tolerance', () => {
   });
 
   it('deep-freezes raw so nothing can alter the recorded response', () => {
-    const result = decoded({ id: 'p-1', status: 3, unicoId: { result: 'no' }, extra: { nested: [{ a: 1 }] } });
+    const result = decoded({
+      id: 'p-1',
+      status: 3,
+      unicoId: { result: 'no' },
+      extra: { nested: [{ a: 1 }] },
+    });
     const raw = result.raw as { unicoId: object; extra: { nested: Array<{ a: number }> } };
     expect(Object.isFrozen(raw)).toBe(true);
     expect(Object.isFrozen(raw.unicoId)).toBe(true);
@@ -124,11 +133,15 @@ describe('decodeProcessBody: tolerance', () => {
   });
 
   it('reports an undocumented liveness value as unknown', () => {
-    expect(decoded({ id: 'p-1', status: 3, unicoId: { result: 'inconclusive' }, liveness: 3 })).toMatchObject({
-      kind: 'inconclusive',
-      liveness: 'unknown',
-    });
-    expect(decoded({ id: 'p-1', status: 3, unicoId: { result: 'inconclusive' }, liveness: '1' })).toMatchObject({
+    expect(decoded({ id: 'p-1', status: 3, unicoId: { result: 'inconclusive' }, liveness: 3 })).toMatchObject(
+      {
+        kind: 'inconclusive',
+        liveness: 'unknown',
+      },
+    );
+    expect(
+      decoded({ id: 'p-1', status: 3, unicoId: { result: 'inconclusive' }, liveness: '1' }),
+    ).toMatchObject({
       liveness: 'unknown',
     });
   });
@@ -202,7 +215,10 @@ describe('decodeProcessBody: malformed bodies', () => {
 
 describe('decodeApiError', () => {
   it('reads the documented envelope example', () => {
-    expect(decodeApiError(load('error-envelope-example.json'))).toEqual({ code: '0000', text: 'error description' });
+    expect(decodeApiError(load('error-envelope-example.json'))).toEqual({
+      code: '0000',
+      text: 'error description',
+    });
   });
 
   it('keeps a string code as given', () => {
@@ -213,11 +229,16 @@ describe('decodeApiError', () => {
   });
 
   it('turns a numeric code into a string', () => {
-    expect(decodeApiError({ error: { code: 403, message: 'Forbidden' } })).toEqual({ code: '403', text: 'Forbidden' });
+    expect(decodeApiError({ error: { code: 403, message: 'Forbidden' } })).toEqual({
+      code: '403',
+      text: 'Forbidden',
+    });
   });
 
   it('reads the text from message when there is no description', () => {
-    expect(decodeApiError({ error: { code: '10201', message: 'AppKey inválida' } }).text).toBe('AppKey inválida');
+    expect(decodeApiError({ error: { code: '10201', message: 'AppKey inválida' } }).text).toBe(
+      'AppKey inválida',
+    );
   });
 
   it('prefers description over message when both are present', () => {
@@ -225,11 +246,17 @@ describe('decodeApiError', () => {
   });
 
   it('falls back to message when description has the wrong type', () => {
-    expect(decodeApiError({ error: { description: 5, message: 'msg' } })).toEqual({ code: undefined, text: 'msg' });
+    expect(decodeApiError({ error: { description: 5, message: 'msg' } })).toEqual({
+      code: undefined,
+      text: 'msg',
+    });
   });
 
   it('keeps the text when the code has the wrong type', () => {
-    expect(decodeApiError({ error: { code: { n: 1 }, description: 'desc' } })).toEqual({ code: undefined, text: 'desc' });
+    expect(decodeApiError({ error: { code: { n: 1 }, description: 'desc' } })).toEqual({
+      code: undefined,
+      text: 'desc',
+    });
   });
 
   it('returns undefined fields for an empty error object', () => {
@@ -244,7 +271,10 @@ describe('decodeApiError', () => {
     ['an empty object', {}],
     ['an error that is a string', { error: 'server_error' }],
     ['an error that is null', { error: null }],
-    ['a token-endpoint error body', { error: 'server_error', error_description: 'Falha na autenticação 1.2.21' }],
+    [
+      'a token-endpoint error body',
+      { error: 'server_error', error_description: 'Falha na autenticação 1.2.21' },
+    ],
     ['a top-level code and message', { code: '20507', message: 'x' }],
     ['an array', [{ error: { code: '1' } }]],
   ])('returns undefined fields for the garbage body %s', (_what, json) => {
