@@ -82,10 +82,9 @@ export class IdCloudError extends Error {
    * @returns whether `value` is an SDK error
    */
   static is(value: unknown): value is AnyIdCloudError {
-    if (typeof value !== 'object' || value === null) return false;
-    if ((value as Record<symbol, unknown>)[BRAND] === true) return true;
-    const code = (value as { code?: unknown }).code;
-    return value instanceof Error && typeof code === 'string' && ERROR_CODES.includes(code as IdCloudErrorCode);
+    // The brand is a registered symbol, shared by every copy of the package. A bare `code` match
+    // is not enough: other libraries use the same names (axios raises ERR_NETWORK).
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {

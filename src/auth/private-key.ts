@@ -63,11 +63,13 @@ function isCryptoKey(value: unknown): value is CryptoKey {
 }
 
 function checkCryptoKey(key: CryptoKey): ImportedKey {
-  const algorithm = key.algorithm as { name?: string; hash?: { name?: string } };
+  const algorithm = key.algorithm as { name?: string; hash?: { name?: string }; modulusLength?: number };
   if (key.type !== 'private') return fail(`is a ${key.type} CryptoKey; a private key is needed`);
   if (algorithm.name !== 'RSASSA-PKCS1-v1_5' || algorithm.hash?.name !== 'SHA-256') {
     return fail('CryptoKey must be imported as { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }');
   }
   if (!key.usages.includes('sign')) return fail('CryptoKey must allow the "sign" usage');
+  const bits = algorithm.modulusLength ?? 0;
+  if (bits < 2048) return fail(`is a ${bits}-bit RSA CryptoKey; RS256 needs at least 2048 bits`);
   return { ok: true, key };
 }

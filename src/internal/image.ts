@@ -73,7 +73,7 @@ function checkPlain(b64: string): ImageCheck {
       padding++;
       continue;
     }
-    if (c === 10 || c === 13 || c === 32) return fail('contains whitespace or line breaks; send unwrapped base64');
+    if (c === 9 || c === 10 || c === 13 || c === 32) return fail('contains whitespace or line breaks; send unwrapped base64');
     return fail(`is not base64: unexpected character at position ${i}`);
   }
   if (n % 4 !== 0) return fail('is not valid base64: length is not a multiple of 4 (missing "=" padding?)');

@@ -24,7 +24,8 @@ const BLOB_LIKE = /[A-Za-z0-9+/_=.-]{40,}/g;
  * @returns text safe to show
  */
 export function scrubText(text: string, known: readonly string[] = []): string {
-  let out = text.length > MAX_TEXT * 4 ? text.slice(0, MAX_TEXT * 4) : text;
+  // Redact the whole text first: truncating first could cut a CPF in two and let its head through.
+  let out = text;
   for (const value of known) {
     if (value.length >= 3) out = out.split(value).join('[redacted]');
   }

@@ -33,20 +33,17 @@ const cpf = text().transform((value, ctx) => {
 const subjectSchema = z.strictObject(
   {
     code: cpf,
-    name: z
-      .string({ error: 'must be a string' })
+    name: text()
       .refine((v) => v.trim().length > 0, 'must not be empty')
       .refine((v) => v === v.trim(), 'must not start or end with spaces')
       .refine((v) => !v.includes('  '), 'must not contain two consecutive spaces'),
     gender: z.enum(['M', 'F'], { error: expected('"M" or "F"') }).optional(),
     birthDate: text().refine(isoDate, 'must be a date as YYYY-MM-DD').optional(),
     email: z.email({ error: 'must be an e-mail address' }).optional(),
-    phone: z
-      .string({ error: 'must be a string' })
+    phone: text()
       .regex(/^\d{10,15}$/, 'must be 10 to 15 digits: country code, area code and number, no "+"')
       .optional(),
-    clientReference: z
-      .string({ error: 'must be a string' })
+    clientReference: text()
       .regex(/^\S{1,256}$/, 'must be 1 to 256 characters without spaces')
       .optional(),
   },

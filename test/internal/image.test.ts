@@ -140,6 +140,11 @@ describe('checkImage: plain images', () => {
     expectFailure(wrapped, /contains whitespace or line breaks; send unwrapped base64/);
   });
 
+  it('reports a tab as whitespace', () => {
+    const flat = imageB64(PNG_HEADER, 300);
+    expectFailure(`${flat.slice(0, 40)}\t${flat.slice(41)}`, /contains whitespace or line breaks/);
+  });
+
   it('rejects a trailing newline', () => {
     expectFailure(`${imageB64(PNG_HEADER, 300)}\n`, /contains whitespace or line breaks/);
   });
@@ -148,7 +153,6 @@ describe('checkImage: plain images', () => {
     ['an asterisk', '*'],
     ['a base64url "-"', '-'],
     ['a base64url "_"', '_'],
-    ['a tab', '\t'],
     ['a non-ASCII letter', 'ç'],
     ['a quote', '"'],
   ])('rejects %s and reports its position', (_what, bad) => {

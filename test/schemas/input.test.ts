@@ -285,9 +285,8 @@ describe('prepareCreateProcess: field errors', () => {
     expect(issuesOf(drop(minimal()))).toEqual([{ path, message: 'is required' }]);
   });
 
-  // BUG: src/schemas/input.ts line 36 builds `name` with z.string({ error: 'must be a string' })
-  // instead of the `expected(...)` helper, so a missing name is reported as "must be a string".
-  it.fails('says subject.name "is required" when it is missing', () => {
+  // Regression: a missing name was reported as "must be a string".
+  it('says subject.name "is required" when it is missing', () => {
     expect(issuesOf({ ...minimal(), subject: { code: CPF_DIGITS } })).toEqual([
       { path: 'subject.name', message: 'is required' },
     ]);

@@ -1,0 +1,146 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createTokenFetcher } from '../../src/auth/token-provider.js';
+import { type Transport, type TransportRequest, TransportError } from '../../src/client/transport.js';
+import { TokenError } from '../../src/errors.js';
+
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | Error;
+
+/** A transport that answers from a script and records the assertions it was sent. */
+function scripted(replies: Reply[]): Transport & { assertions: string[] } {
+  const assertions: string[] = [];
+  return {
+    assertions,
+    async request(req: TransportRequest) {
+      assertions.push(new URLSearchParams(req.body ?? '').get('assertion') ?? '');
+      const reply = replies.shift() ?? { status: 200, body: { access_token: 'tok', expires_in: 3600 } };
+      if (reply instanceof Error) throw reply;
+      return { status: reply.status, headers: reply.headers ?? {}, body: JSON.stringify(reply.body ?? {}) };
+    },
+  };
+}
+
+function fetcher(transport: Transport, overrides: { maxRetries?: number; timeoutMs?: number } = {}) {
+  const fetch = createTokenFetcher({
+    transport,
+    tokenUrl: 'https://id.example.com/oauth2/token',
+    issuer: 'acct@tenant.iam.acesso.io',
+    audience: 'https://id.example.com',
+    key: privateKey,
+    timeoutMs: overrides.timeoutMs ?? 5_000,
+    maxRetries: overrides.maxRetries ?? 2,
+  });
+  return () => fetch(new AbortController().signal);
+}
+
+const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString());
+const unico = (code: string, status = 401) => ({
+  status,
+  body: { error: 'server_error', error_description: `Falha na autenticação ${code}` },
+});
+
+async function tokenError(promise: Promise<unknown>): Promise<TokenError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TokenError);
+  return err as TokenError;
+}
+
+describe('token fetcher', () => {
+  it('never sends the same assertion twice, even within one second', async () => {
+    const transport = scripted([]);
+    const fetch = fetcher(transport);
+    for (let i = 0; i < 50; i++) await fetch();
+    expect(new Set(transport.assertions).size).toBe(50);
+    for (const a of transport.assertions) {
+      const claims = payloadOf(a);
+      expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'scope']);
+      expect(claims.exp - claims.iat).toBeGreaterThan(0);
+      expect(claims.exp - claims.iat).toBeLessThanOrEqual(3600);
+    }
+  });
+
+  it('returns the token with an expiry from expires_in', async () => {
+    const before = Date.now();
+    const token = await fetcher(scripted([{ status: 200, body: { access_token: 'abc', expires_in: 120 } }]))();
+    expect(token.value).toBe('abc');
+    expect(token.lifetimeSeconds).toBe(120);
+    expect(token.expiresAt).toBeGreaterThanOrEqual(before + 120_000);
+    expect(token.expiresAt).toBeLessThanOrEqual(Date.now() + 120_000);
+  });
+
+  it('does not retry a 1.x.x rejection such as 1.2.18 (account locked)', async () => {
+    const transport = scripted([unico('1.2.18')]);
+    const err = await tokenError(fetcher(transport)());
+    expect(err).toMatchObject({ unicoCode: '1.2.18', httpStatus: 401, oauthError: 'server_error', reason: 'rejected' });
+    expect(transport.assertions).toHaveLength(1);
+  });
+
+  it('does not retry a 5xx that carries a Unico code', async () => {
+    const transport = scripted([unico('1.2.22', 500)]);
+    expect((await tokenError(fetcher(transport)())).unicoCode).toBe('1.2.22');
+    expect(transport.assertions).toHaveLength(1);
+  });
+
+  it('retries 1.2.4 and 1.2.7 exactly once with a fresh assertion', async () => {
+    const once = scripted([unico('1.2.7')]);
+    expect((await fetcher(once)()).value).toBe('tok');
+    expect(once.assertions).toHaveLength(2);
+    expect(once.assertions[0]).not.toBe(once.assertions[1]);
+
+    const twice = scripted([unico('1.2.4'), unico('1.2.4')]);
+    expect((await tokenError(fetcher(twice)())).unicoCode).toBe('1.2.4');
+    expect(twice.assertions).toHaveLength(2);
+  });
+
+  it('dates the fresh assertion by the server clock after an expired-assertion rejection', async () => {
+    const serverNow = Date.now() + 3_600_000;
+    const transport = scripted([{ ...unico('1.2.4'), headers: { date: new Date(serverNow).toUTCString() } }]);
+    await fetcher(transport)();
+    const retried = payloadOf(transport.assertions[1] ?? '');
+    expect(Math.abs(retried.iat * 1000 - serverNow)).toBeLessThan(5_000);
+  });
+
+  it('retries 5xx without a code and 429, then succeeds', async () => {
+    const transport = scripted([
+      { status: 503, body: {} },
+      { status: 429, body: {}, headers: { 'retry-after': '0' } },
+    ]);
+    expect((await fetcher(transport)()).value).toBe('tok');
+    expect(transport.assertions).toHaveLength(3);
+  });
+
+  it('gives up after maxRetries transient failures', async () => {
+    const transport = scripted([{ status: 502 }, { status: 502 }]);
+    const err = await tokenError(fetcher(transport, { maxRetries: 1 })());
+    expect(err).toMatchObject({ httpStatus: 502, reason: 'rejected' });
+    expect(transport.assertions).toHaveLength(2);
+  });
+
+  it('retries connection failures and reports them as network errors', async () => {
+    const refused = () => new TransportError('connect', 'connection failed (ECONNREFUSED)');
+    const transport = scripted([refused(), refused()]);
+    const err = await tokenError(fetcher(transport, { maxRetries: 1 })());
+    expect(err.reason).toBe('network');
+    expect(transport.assertions).toHaveLength(2);
+  });
+
+  it('rejects a success body without access_token as an invalid response', async () => {
+    const err = await tokenError(fetcher(scripted([{ status: 200, body: { expires_in: 10 } }]))());
+    expect(err).toMatchObject({ reason: 'invalid-response', httpStatus: 200 });
+    expect(err.message).toContain('access_token');
+  });
+
+  it('reports a timeout when the token endpoint never answers', async () => {
+    const hanging: Transport = {
+      request: (req) =>
+        new Promise((_, reject) => req.signal.addEventListener('abort', () => reject(req.signal.reason))),
+    };
+    const err = await tokenError(fetcher(hanging, { timeoutMs: 50 })());
+    expect(err.reason).toBe('timeout');
+  });
+});

@@ -1,0 +1,37 @@
+// Runs inside a throwaway CommonJS project that installed the packed tarball.
+const assert = require('node:assert/strict');
+const { IdCloudClient, IdCloudError, InvalidInputError } = require('unico-idcloud');
+const { SCENARIOS, startEmulatorServer } = require('unico-idcloud/testing');
+
+(async () => {
+  const server = await startEmulatorServer();
+  const client = new IdCloudClient(server.clientOptions());
+  try {
+    const result = await client.createProcess({
+      subject: { code: SCENARIOS.verified.cpf, name: 'Luke Skywalker' },
+      useCase: 'Onboarding',
+      imageBase64: server.emulator.createCapture(),
+    });
+    assert.equal(result.kind, 'verified');
+    assert.equal(result.livenessChecked, true);
+    await assert.rejects(
+      client.createProcess({
+        subject: { code: SCENARIOS['server-error'].cpf, name: 'Luke Skywalker' },
+        useCase: 'Onboarding',
+        imageBase64: server.emulator.createCapture(),
+      }),
+      (err) => IdCloudError.is(err) && err.code === 'ERR_OUTCOME_UNKNOWN' && err.httpStatus === 503,
+    );
+    await assert.rejects(
+      client.createProcess({ subject: { code: '1', name: 'x' }, useCase: 'x', imageBase64: 'x' }),
+      (err) => err instanceof InvalidInputError,
+    );
+    console.log('cjs consumer: ok');
+  } finally {
+    await client.close();
+    await server.close();
+  }
+})().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

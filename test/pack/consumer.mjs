@@ -1,0 +1,32 @@
+// Runs inside a throwaway ESM project that installed the packed tarball.
+import assert from 'node:assert/strict';
+import { IdCloudClient, IdCloudError, InvalidInputError } from 'unico-idcloud';
+import { SCENARIOS, startEmulatorServer } from 'unico-idcloud/testing';
+
+const server = await startEmulatorServer();
+const client = new IdCloudClient(server.clientOptions());
+try {
+  const result = await client.createProcess({
+    subject: { code: SCENARIOS['inconclusive-liveness-failed'].cpf, name: 'Luke Skywalker' },
+    useCase: 'Onboarding',
+    imageBase64: server.emulator.createCapture(),
+  });
+  assert.equal(result.kind, 'inconclusive');
+  assert.equal(result.liveness, 'failed');
+  await assert.rejects(
+    client.createProcess({
+      subject: { code: SCENARIOS['cpf-not-found'].cpf, name: 'Luke Skywalker' },
+      useCase: 'Onboarding',
+      imageBase64: server.emulator.createCapture(),
+    }),
+    (err) => IdCloudError.is(err) && err instanceof IdCloudError && err.code === 'ERR_API' && err.unicoCode === '20507',
+  );
+  await assert.rejects(
+    client.createProcess({ subject: { code: '1', name: 'x' }, useCase: 'x', imageBase64: 'x' }),
+    (err) => err instanceof InvalidInputError && err.code === 'ERR_INVALID_INPUT',
+  );
+  console.log('esm consumer: ok');
+} finally {
+  await client.close();
+  await server.close();
+}
