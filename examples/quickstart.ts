@@ -8,19 +8,28 @@
  *   npm run demo
  */
 import { readFileSync } from 'node:fs';
-import { type ClientOptions, type CreateProcessInput, IdCloudClient, IdCloudError, type ProcessResult } from 'unico-idcloud';
+import {
+  type ClientOptions,
+  type CreateProcessInput,
+  IdCloudClient,
+  IdCloudError,
+  type ProcessResult,
+} from 'unico-idcloud';
 import { createSamplePng, SCENARIOS, startEmulatorServer } from 'unico-idcloud/testing';
 
 /** What to do with a verdict, following Unico's guidance (docs/results.md). */
 function decide(result: ProcessResult): string {
   switch (result.kind) {
     case 'verified':
-      return result.livenessChecked ? 'approve (identity and liveness)' : 'identity confirmed; liveness NOT checked (plain image)';
+      return result.livenessChecked
+        ? 'approve (identity and liveness)'
+        : 'identity confirmed; liveness NOT checked (plain image)';
     case 'not-verified':
       return 'reprove: the face is not the CPF holder';
     case 'inconclusive':
       if (result.liveness === 'failed') return 'reprove: liveness failed';
-      if (result.liveness === 'not-checked') return 'no decision: identity inconclusive, liveness not checked';
+      if (result.liveness === 'not-checked')
+        return 'no decision: identity inconclusive, liveness not checked';
       return 'retry with a new capture: live person, identity inconclusive';
     case 'process-error':
       return 'retry with a new capture: Unico could not process it (status 5)';
@@ -38,7 +47,9 @@ function show(label: string, outcome: ProcessResult | unknown): void {
   }
   const result = outcome as ProcessResult;
   const liveness = 'liveness' in result ? ` liveness=${result.liveness}` : '';
-  console.log(`${label.padEnd(30)} ${result.kind.padEnd(20)} status=${result.status}${liveness} → ${decide(result)}`);
+  console.log(
+    `${label.padEnd(30)} ${result.kind.padEnd(20)} status=${result.status}${liveness} → ${decide(result)}`,
+  );
 }
 
 async function run(client: IdCloudClient, cases: Array<[string, () => CreateProcessInput]>): Promise<void> {
@@ -52,11 +63,16 @@ async function run(client: IdCloudClient, cases: Array<[string, () => CreateProc
   }
   // One caught error, raised before any network call.
   try {
-    await client.createProcess({ subject: { code: '123.456.789-00', name: 'Luke' }, useCase: 'Onboarding', imageBase64: '' });
+    await client.createProcess({
+      subject: { code: '123.456.789-00', name: 'Luke' },
+      useCase: 'Onboarding',
+      imageBase64: '',
+    });
   } catch (err) {
     if (!IdCloudError.is(err)) throw err;
     console.log(`\nCaught ${err.name} (${err.code}):`);
-    if (err.code === 'ERR_INVALID_INPUT') for (const issue of err.issues) console.log(`  ${issue.path}: ${issue.message}`);
+    if (err.code === 'ERR_INVALID_INPUT')
+      for (const issue of err.issues) console.log(`  ${issue.path}: ${issue.message}`);
   }
 }
 
@@ -75,10 +91,18 @@ function fromEnvironment(): { options: ClientOptions; input: CreateProcessInput 
   return {
     options: {
       environment: process.env['UNICO_ENVIRONMENT'] === 'production' ? 'production' : 'uat',
-      serviceAccount: { accountName: need('UNICO_ACCOUNT_NAME'), tenantId: need('UNICO_TENANT_ID'), privateKey },
+      serviceAccount: {
+        accountName: need('UNICO_ACCOUNT_NAME'),
+        tenantId: need('UNICO_TENANT_ID'),
+        privateKey,
+      },
       apiKey: need('UNICO_API_KEY'),
     },
-    input: { subject: { code: need('UNICO_CPF'), name: need('UNICO_NAME') }, useCase: 'Onboarding', imageBase64 },
+    input: {
+      subject: { code: need('UNICO_CPF'), name: need('UNICO_NAME') },
+      useCase: 'Onboarding',
+      imageBase64,
+    },
   };
 }
 
@@ -99,15 +123,15 @@ if (process.env['UNICO_API_KEY']) {
   });
   const plainImage = createSamplePng();
   await run(client, [
-    ...Object.values(SCENARIOS).map(
-      (s): [string, () => CreateProcessInput] => [s.name, () => person(s.cpf, server.emulator.createCapture())],
-    ),
-    [
-      'inconclusive, plain image',
-      () => person(SCENARIOS['inconclusive-liveness-passed'].cpf, plainImage),
-    ],
+    ...Object.values(SCENARIOS).map((s): [string, () => CreateProcessInput] => [
+      s.name,
+      () => person(s.cpf, server.emulator.createCapture()),
+    ]),
+    ['inconclusive, plain image', () => person(SCENARIOS['inconclusive-liveness-passed'].cpf, plainImage)],
   ]);
-  console.log(`\nToken requests: ${server.emulator.stats.tokenRequests}, process requests: ${server.emulator.stats.processRequests}`);
+  console.log(
+    `\nToken requests: ${server.emulator.stats.tokenRequests}, process requests: ${server.emulator.stats.processRequests}`,
+  );
   await client.close();
   await server.close();
 }

@@ -202,7 +202,10 @@ export class OutcomeUnknownError extends IdCloudError {
   readonly reason: OutcomeUnknownReason;
   /** HTTP status when Unico (or a proxy) answered with a 5xx. */
   readonly httpStatus: number | undefined;
-  constructor(reason: OutcomeUnknownReason, context: ErrorContext & { httpStatus?: number | undefined } = {}) {
+  constructor(
+    reason: OutcomeUnknownReason,
+    context: ErrorContext & { httpStatus?: number | undefined } = {},
+  ) {
     const status = context.httpStatus === undefined ? '' : ` (HTTP ${context.httpStatus})`;
     super(
       'ERR_OUTCOME_UNKNOWN',
@@ -253,7 +256,11 @@ export class InvalidResponseError extends IdCloudError {
   readonly httpStatus: number;
   readonly issues: readonly FieldIssue[];
   constructor(httpStatus: number, issues: readonly FieldIssue[], context: ErrorContext = {}) {
-    super('ERR_INVALID_RESPONSE', `Unexpected response (HTTP ${httpStatus}): ${formatIssues(issues)}`, context);
+    super(
+      'ERR_INVALID_RESPONSE',
+      `Unexpected response (HTTP ${httpStatus}): ${formatIssues(issues)}`,
+      context,
+    );
     this.httpStatus = httpStatus;
     this.issues = issues;
   }

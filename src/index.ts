@@ -1,11 +1,17 @@
-export type { CustomEnvironment, Environment } from './client/environment.js';
-export { ENVIRONMENTS } from './client/environment.js';
 export type { CallOptions } from './client/client.js';
 export { IdCloudClient } from './client/client.js';
+export type { CustomEnvironment, Environment } from './client/environment.js';
+export { ENVIRONMENTS } from './client/environment.js';
 export type { ClientOptions, Logger, ServiceAccount } from './client/options.js';
 export type { Transport, TransportRequest, TransportResponse } from './client/transport.js';
 export { TransportError } from './client/transport.js';
-export type { AnyIdCloudError, ErrorContext, FieldIssue, IdCloudErrorCode, OutcomeUnknownReason } from './errors.js';
+export type {
+  AnyIdCloudError,
+  ErrorContext,
+  FieldIssue,
+  IdCloudErrorCode,
+  OutcomeUnknownReason,
+} from './errors.js';
 export {
   AbortedError,
   ApiError,

@@ -33,10 +33,13 @@ function importPem(raw: string): ImportedKey {
   if (pem === '') return fail('is empty');
   const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
   if (label === undefined) return fail('is not PEM: no "-----BEGIN ...-----" line found');
-  if (label === 'ENCRYPTED PRIVATE KEY') return fail('is an encrypted PEM; decrypt it first (no passphrase support)');
-  if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') return fail('is a public key; the private key is needed');
+  if (label === 'ENCRYPTED PRIVATE KEY')
+    return fail('is an encrypted PEM; decrypt it first (no passphrase support)');
+  if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY')
+    return fail('is a public key; the private key is needed');
   if (label === 'CERTIFICATE') return fail('is a certificate; the private key is needed');
-  if (label !== 'PRIVATE KEY' && label !== 'RSA PRIVATE KEY') return fail(`has unsupported PEM type "${label}"`);
+  if (label !== 'PRIVATE KEY' && label !== 'RSA PRIVATE KEY')
+    return fail(`has unsupported PEM type "${label}"`);
   if (!pem.includes(`-----END ${label}-----`)) return fail(`is truncated: no "-----END ${label}-----" line`);
   let key: KeyObject;
   try {

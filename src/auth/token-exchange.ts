@@ -1,5 +1,5 @@
-import { TokenError } from '../errors.js';
 import type { Transport } from '../client/transport.js';
+import { TokenError } from '../errors.js';
 import { scrubText } from '../internal/redact.js';
 import { tokenErrorSchema, tokenResponseSchema } from '../schemas/token.js';
 

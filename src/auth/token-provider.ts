@@ -1,9 +1,9 @@
-import { TokenError } from '../errors.js';
+import type { KeyObject } from 'node:crypto';
 import { backoffMs, parseRetryAfter } from '../client/retry.js';
 import { type Transport, TransportError } from '../client/transport.js';
+import { TokenError } from '../errors.js';
 import { createDeadline, sleep } from '../internal/signal.js';
 import { signAssertion } from './assertion.js';
-import type { KeyObject } from 'node:crypto';
 import { type AccessToken, exchangeAssertion } from './token-exchange.js';
 
 /** Everything a token refresh needs. */
@@ -42,7 +42,9 @@ const SKEW_THRESHOLD_MS = 2_000;
  * @param config - endpoint, identity and limits
  * @returns the fetcher
  */
-export function createTokenFetcher(config: TokenProviderConfig): (signal: AbortSignal) => Promise<AccessToken> {
+export function createTokenFetcher(
+  config: TokenProviderConfig,
+): (signal: AbortSignal) => Promise<AccessToken> {
   // Server clock minus local clock, learned from the token endpoint's Date header.
   let skewMs = 0;
   const learnSkew = (serverDateMs: number | undefined, receivedAt: number) => {
@@ -61,7 +63,8 @@ export function createTokenFetcher(config: TokenProviderConfig): (signal: AbortS
       usedLifetimes.clear();
     }
     let lifetimeSeconds = ASSERTION_LIFETIME_SECONDS - Math.floor(Math.random() * LIFETIME_JITTER_SECONDS);
-    while (usedLifetimes.has(lifetimeSeconds)) lifetimeSeconds = lifetimeSeconds > 1 ? lifetimeSeconds - 1 : 300;
+    while (usedLifetimes.has(lifetimeSeconds))
+      lifetimeSeconds = lifetimeSeconds > 1 ? lifetimeSeconds - 1 : 300;
     usedLifetimes.add(lifetimeSeconds);
     return { issuedAt, lifetimeSeconds };
   };
@@ -107,7 +110,10 @@ export function createTokenFetcher(config: TokenProviderConfig): (signal: AbortS
           }
           if (!(err instanceof TransportError)) throw err;
           if (retries >= config.maxRetries) {
-            throw new TokenError(`Token endpoint unreachable (${err.message})`, { reason: 'network', cause: err });
+            throw new TokenError(`Token endpoint unreachable (${err.message})`, {
+              reason: 'network',
+              cause: err,
+            });
           }
           waitMs = backoffMs(retries, 250, 4_000);
         }

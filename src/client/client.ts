@@ -19,7 +19,12 @@ import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schema
 import { VERSION } from '../version.js';
 import { type ClientOptions, type NormalizedOptions, normalizeOptions } from './options.js';
 import { backoffMs, parseRetryAfter } from './retry.js';
-import { createUndiciTransport, type Transport, type TransportResponse, TransportError } from './transport.js';
+import {
+  createUndiciTransport,
+  type Transport,
+  TransportError,
+  type TransportResponse,
+} from './transport.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -69,7 +74,8 @@ export class IdCloudClient {
   constructor(options: ClientOptions) {
     this.#options = normalizeOptions(options);
     const { environment, logger } = this.#options;
-    this.#transport = this.#options.transport ?? createUndiciTransport({ dispatcher: this.#options.dispatcher });
+    this.#transport =
+      this.#options.transport ?? createUndiciTransport({ dispatcher: this.#options.dispatcher });
     const fetchToken = createTokenFetcher({
       transport: this.#transport,
       tokenUrl: environment.tokenUrl,
@@ -190,7 +196,8 @@ export class IdCloudClient {
       if (status >= 200 && status < 300) return decodeSuccess(response, request, requestId);
       const apiError = decodeApiError(parseJson(response.body));
       const tokenRejected =
-        status === 401 || (status === 403 && apiError.code !== undefined && TOKEN_REJECTED_CODES.has(apiError.code));
+        status === 401 ||
+        (status === 403 && apiError.code !== undefined && TOKEN_REJECTED_CODES.has(apiError.code));
       if (tokenRejected && !refreshedAfter401) {
         // The token may have been revoked or expired early: drop it (unless someone already
         // replaced it) and try exactly once more. A second rejection is a configuration problem.
@@ -258,17 +265,28 @@ export class IdCloudClient {
   }
 }
 
-function decodeSuccess(response: TransportResponse, request: PreparedRequest, requestId: string): ProcessResult {
+function decodeSuccess(
+  response: TransportResponse,
+  request: PreparedRequest,
+  requestId: string,
+): ProcessResult {
   const json = parseJson(response.body);
   if (json === undefined) {
-    throw new InvalidResponseError(response.status, [{ path: '', message: 'body is not JSON' }], { requestId });
+    throw new InvalidResponseError(response.status, [{ path: '', message: 'body is not JSON' }], {
+      requestId,
+    });
   }
   const decoded = decodeProcessBody(json, request.imageKind, requestId);
   if (!decoded.ok) throw new InvalidResponseError(response.status, decoded.issues, { requestId });
   return decoded.result;
 }
 
-function stopped(deadline: Deadline, requestSent: boolean, requestId: string | undefined, cause: unknown): IdCloudError {
+function stopped(
+  deadline: Deadline,
+  requestSent: boolean,
+  requestId: string | undefined,
+  cause: unknown,
+): IdCloudError {
   if (deadline.reason() === 'aborted') return new AbortedError(requestSent, { requestId, cause });
   return requestSent
     ? new OutcomeUnknownError('timeout', { requestId, cause })
@@ -288,7 +306,9 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 function resolveRequestId(value: string | undefined): string {
   if (value === undefined) return crypto.randomUUID();
   if (typeof value !== 'string' || !REQUEST_ID.test(value)) {
-    throw new InvalidInputError([{ path: 'options.requestId', message: 'must be 1-128 visible ASCII characters' }]);
+    throw new InvalidInputError([
+      { path: 'options.requestId', message: 'must be 1-128 visible ASCII characters' },
+    ]);
   }
   return value;
 }
@@ -296,9 +316,12 @@ function resolveRequestId(value: string | undefined): string {
 function resolveTimeout(value: number | undefined, fallback: number, requestId: string | undefined): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 600_000) {
-    throw new InvalidInputError([{ path: 'options.timeoutMs', message: 'must be an integer from 1 to 600000' }], {
-      requestId,
-    });
+    throw new InvalidInputError(
+      [{ path: 'options.timeoutMs', message: 'must be an integer from 1 to 600000' }],
+      {
+        requestId,
+      },
+    );
   }
   return value;
 }

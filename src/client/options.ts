@@ -86,7 +86,8 @@ const KNOWN = new Set([
 export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   const issues: FieldIssue[] = [];
   const problem = (path: string, message: string) => issues.push({ path, message });
-  if (typeof options !== 'object' || options === null) throw new InvalidConfigError([{ path: '', message: 'options object is required' }]);
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidConfigError([{ path: '', message: 'options object is required' }]);
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) problem(key, 'unknown option');
 
   const environment = resolveEnvironment(options.environment, problem);
@@ -105,7 +106,8 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   }
 
   const apiKey = options.apiKey;
-  if (typeof apiKey !== 'string' || apiKey.length === 0) problem('apiKey', 'is required (a non-empty string)');
+  if (typeof apiKey !== 'string' || apiKey.length === 0)
+    problem('apiKey', 'is required (a non-empty string)');
   // Header injection and copy-paste accidents: a key with whitespace is never valid.
   else if (/\s/.test(apiKey)) problem('apiKey', 'must not contain whitespace or line breaks');
 
@@ -119,11 +121,17 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     problem('dispatcher', 'must be an undici Dispatcher');
   }
   const logger = options.logger;
-  if (logger !== undefined && ['debug', 'info', 'warn', 'error'].some((m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function')) {
+  if (
+    logger !== undefined &&
+    ['debug', 'info', 'warn', 'error'].some(
+      (m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function',
+    )
+  ) {
     problem('logger', 'must have debug, info, warn and error methods');
   }
 
-  if (issues.length > 0 || environment === undefined || key === undefined) throw new InvalidConfigError(issues);
+  if (issues.length > 0 || environment === undefined || key === undefined)
+    throw new InvalidConfigError(issues);
   return {
     environment,
     issuer: `${accountName}@${tenantId}.iam.acesso.io`,
@@ -151,12 +159,19 @@ function resolveEnvironment(env: unknown, problem: Problem): ResolvedEnvironment
   const tokenUrl = checkUrl(custom['tokenUrl'], 'environment.tokenUrl', problem);
   let audience = custom['audience'];
   if (audience !== undefined) {
-    if (typeof audience !== 'string' || audience === '') problem('environment.audience', 'must be a non-empty string');
-    else if (audience.endsWith('/')) problem('environment.audience', 'must not end with "/" (Unico compares it exactly)');
+    if (typeof audience !== 'string' || audience === '')
+      problem('environment.audience', 'must be a non-empty string');
+    else if (audience.endsWith('/'))
+      problem('environment.audience', 'must not end with "/" (Unico compares it exactly)');
   }
   if (apiBaseUrl === undefined || tokenUrl === undefined) return undefined;
   audience ??= new URL(tokenUrl).origin;
-  return { name: 'custom', apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''), tokenUrl, audience: audience as string };
+  return {
+    name: 'custom',
+    apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
+    tokenUrl,
+    audience: audience as string,
+  };
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
@@ -185,7 +200,14 @@ function checkName(value: unknown, path: string, problem: Problem): string {
   return typeof value === 'string' ? value : '';
 }
 
-function checkInt(value: unknown, path: string, fallback: number, min: number, max: number, problem: Problem): number {
+function checkInt(
+  value: unknown,
+  path: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problem: Problem,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     problem(path, `must be an integer from ${min} to ${max}`);

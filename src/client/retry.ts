@@ -11,7 +11,12 @@ export const MAX_RETRY_AFTER_MS = 60_000;
  * @param random - source of jitter in [0, 1)
  * @returns milliseconds to wait
  */
-export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
   const step = Math.min(capMs, baseMs * 2 ** attempt);
   return Math.round(step / 2 + (random() * step) / 2);
 }

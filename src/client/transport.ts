@@ -124,7 +124,11 @@ function classify(err: unknown, signal: AbortSignal): unknown {
   if (typeof code === 'string' && CONNECT_CODES.has(code)) {
     return new TransportError('connect', `connection failed (${code})`, err);
   }
-  return new TransportError('exchange', `connection lost (${typeof code === 'string' ? code : 'unknown'})`, err);
+  return new TransportError(
+    'exchange',
+    `connection lost (${typeof code === 'string' ? code : 'unknown'})`,
+    err,
+  );
 }
 
 async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {

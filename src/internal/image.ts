@@ -58,7 +58,8 @@ function checkCapture(jwt: string): ImageCheck {
     return fail(`starts like an SDK capture (JWT) but has a character not allowed in a JWT at position ${i}`);
   }
   // Compact JWS has 3 segments, compact JWE 5.
-  if (dots !== 2 && dots !== 4) return fail('starts like an SDK capture (JWT) but does not have 3 or 5 segments');
+  if (dots !== 2 && dots !== 4)
+    return fail('starts like an SDK capture (JWT) but does not have 3 or 5 segments');
   return { ok: true, kind: 'sdk-capture', decodedBytes: undefined };
 }
 
@@ -73,7 +74,8 @@ function checkPlain(b64: string): ImageCheck {
       padding++;
       continue;
     }
-    if (c === 9 || c === 10 || c === 13 || c === 32) return fail('contains whitespace or line breaks; send unwrapped base64');
+    if (c === 9 || c === 10 || c === 13 || c === 32)
+      return fail('contains whitespace or line breaks; send unwrapped base64');
     return fail(`is not base64: unexpected character at position ${i}`);
   }
   if (n % 4 !== 0) return fail('is not valid base64: length is not a multiple of 4 (missing "=" padding?)');

@@ -119,16 +119,23 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
   // is spliced in rather than run through JSON.stringify a second time.
   const head = JSON.stringify({ subject, ...rest });
   const body = `${head.slice(0, -1)},"imageBase64":"${imageBase64}"}`;
-  const sensitive = [subject.code, subject.name, subject.email, subject.phone, subject.clientReference].filter(
-    (v): v is string => v !== undefined,
-  );
+  const sensitive = [
+    subject.code,
+    subject.name,
+    subject.email,
+    subject.phone,
+    subject.clientReference,
+  ].filter((v): v is string => v !== undefined);
   return { ok: true, request: { body, imageKind: check.kind, sensitive } };
 }
 
 function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {
   const base = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: base === '' ? key : `${base}.${key}`, message: 'unknown field' }));
+    return issue.keys.map((key) => ({
+      path: base === '' ? key : `${base}.${key}`,
+      message: 'unknown field',
+    }));
   }
   return [{ path: base, message: issue.message }];
 }

@@ -120,7 +120,9 @@ export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId
     case 'no':
       return {
         ok: true,
-        result: hasLiveness ? { ...completed, kind: 'not-verified', liveness } : { ...completed, kind: 'not-verified' },
+        result: hasLiveness
+          ? { ...completed, kind: 'not-verified', liveness }
+          : { ...completed, kind: 'not-verified' },
       };
     case 'inconclusive':
       return { ok: true, result: { ...completed, kind: 'inconclusive', liveness } };

@@ -4,7 +4,9 @@ import { z } from 'zod';
 export const tokenResponseSchema = z.looseObject({
   access_token: z.string().min(1),
   // Integer seconds; a numeric string is tolerated since no verbatim example exists.
-  expires_in: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().positive()),
+  expires_in: z
+    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+    .pipe(z.number().int().positive()),
   // Casing of "Bearer" is undocumented: any string is accepted.
   token_type: z.string().optional(),
 });

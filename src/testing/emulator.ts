@@ -1,4 +1,11 @@
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, verify } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+  verify,
+} from 'node:crypto';
 import { isValidCpf } from '../internal/cpf.js';
 import { detectImageFormat, MAX_PLAIN_IMAGE_BYTES } from '../internal/image.js';
 import { imageSize } from './images.js';
@@ -128,14 +135,21 @@ export class Emulator {
     const text = await request.text();
     this.#record(request, text);
     if (!(request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded')) {
-      return json(400, { error: 'invalid_request', error_description: 'Content-Type must be form-urlencoded' });
+      return json(400, {
+        error: 'invalid_request',
+        error_description: 'Content-Type must be form-urlencoded',
+      });
     }
     const form = new URLSearchParams(text);
     if (form.get('grant_type') !== JWT_BEARER) {
-      return json(400, { error: 'unsupported_grant_type', error_description: 'grant_type must be jwt-bearer' });
+      return json(400, {
+        error: 'unsupported_grant_type',
+        error_description: 'grant_type must be jwt-bearer',
+      });
     }
     const assertion = form.get('assertion');
-    if (!assertion) return json(400, { error: 'invalid_request', error_description: 'assertion is required' });
+    if (!assertion)
+      return json(400, { error: 'invalid_request', error_description: 'assertion is required' });
     const rejected = this.#checkAssertion(assertion, audience);
     if (rejected !== undefined) {
       return json(401, { error: 'server_error', error_description: `Falha na autenticação ${rejected}` });
@@ -204,7 +218,12 @@ export class Emulator {
       return '1.2.20';
     }
     if (header['alg'] !== 'RS256') return '1.2.5';
-    const signed = verify('RSA-SHA256', Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, 'base64url'));
+    const signed = verify(
+      'RSA-SHA256',
+      Buffer.from(`${h}.${p}`),
+      this.publicKey,
+      Buffer.from(s, 'base64url'),
+    );
     if (!signed) return '1.2.21';
     if (Object.keys(claims).some((name) => !ALLOWED_CLAIMS.has(name))) return '1.2.22';
     if (claims['scope'] === undefined) return '1.1.1';
@@ -243,7 +262,8 @@ export class Emulator {
     if (typeof subject !== 'object' || subject === null) return apiError(400, '20004', 'subject ausente');
     if (!subject['code']) return apiError(400, '20005', 'subject.code ausente');
     if (!subject['name']) return apiError(400, '20006', 'subject.name ausente');
-    if (typeof imageBase64 !== 'string' || imageBase64 === '') return apiError(400, '20009', 'imageBase64 ausente');
+    if (typeof imageBase64 !== 'string' || imageBase64 === '')
+      return apiError(400, '20009', 'imageBase64 ausente');
     const code = String(subject['code']);
     if (!/^\d{11}$/.test(code) || !isValidCpf(code)) return apiError(400, '20507', 'subject.code inválido');
     if (subject['gender'] !== undefined && !['M', 'F', ''].includes(String(subject['gender']))) {
@@ -339,11 +359,20 @@ function b64url(text: string): string {
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', date: new Date().toUTCString(), ...headers },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      date: new Date().toUTCString(),
+      ...headers,
+    },
   });
 }
 
-function apiError(status: number, code: string, description: string, headers: Record<string, string> = {}): Response {
+function apiError(
+  status: number,
+  code: string,
+  description: string,
+  headers: Record<string, string> = {},
+): Response {
   return json(status, { error: { code, description } }, headers);
 }
 

@@ -57,7 +57,11 @@ export function imageSize(bytes: Buffer): { width: number; height: number } | un
     return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
   }
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) return jpegSize(bytes);
-  if (bytes.length >= 30 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') {
+  if (
+    bytes.length >= 30 &&
+    bytes.toString('latin1', 0, 4) === 'RIFF' &&
+    bytes.toString('latin1', 8, 12) === 'WEBP'
+  ) {
     return webpSize(bytes);
   }
   return undefined;
@@ -80,7 +84,8 @@ function jpegSize(bytes: Buffer): { width: number; height: number } | undefined 
 
 function webpSize(bytes: Buffer): { width: number; height: number } | undefined {
   const format = bytes.toString('latin1', 12, 16);
-  if (format === 'VP8 ') return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
+  if (format === 'VP8 ')
+    return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
   if (format === 'VP8L') {
     const b = bytes.subarray(21, 25);
     return {

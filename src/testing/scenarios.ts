@@ -34,8 +34,16 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze
       [
         ['verified', '100000001', 'HTTP 200, status 3, unicoId "yes", no liveness field'],
         ['not-verified', '100000002', 'HTTP 200, status 3, unicoId "no", no liveness field'],
-        ['inconclusive-liveness-passed', '100000003', 'HTTP 200, status 3, unicoId "inconclusive", liveness 1'],
-        ['inconclusive-liveness-failed', '100000004', 'HTTP 200, status 3, unicoId "inconclusive", liveness 2'],
+        [
+          'inconclusive-liveness-passed',
+          '100000003',
+          'HTTP 200, status 3, unicoId "inconclusive", liveness 1',
+        ],
+        [
+          'inconclusive-liveness-failed',
+          '100000004',
+          'HTTP 200, status 3, unicoId "inconclusive", liveness 2',
+        ],
         ['process-error', '100000005', 'HTTP 200, status 5 (id and status only)'],
         ['processing', '100000006', 'HTTP 200, status 1 (not final: Risk Score orchestration)'],
         ['canceled', '100000007', 'HTTP 200, status 4 (not final for CreateProcess)'],

@@ -109,7 +109,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, handlers: Reques
   });
   const response = await getResponse(handlers, request);
   if (!response) {
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"404","description":"not found"}}');
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end('{"error":{"code":"404","description":"not found"}}');
     return;
   }
   const outHeaders: Record<string, string> = {};

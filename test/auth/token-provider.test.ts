@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTokenFetcher } from '../../src/auth/token-provider.js';
-import { type Transport, type TransportRequest, TransportError } from '../../src/client/transport.js';
+import { type Transport, TransportError, type TransportRequest } from '../../src/client/transport.js';
 import { TokenError } from '../../src/errors.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -66,7 +66,9 @@ describe('token fetcher', () => {
 
   it('returns the token with an expiry from expires_in', async () => {
     const before = Date.now();
-    const token = await fetcher(scripted([{ status: 200, body: { access_token: 'abc', expires_in: 120 } }]))();
+    const token = await fetcher(
+      scripted([{ status: 200, body: { access_token: 'abc', expires_in: 120 } }]),
+    )();
     expect(token.value).toBe('abc');
     expect(token.lifetimeSeconds).toBe(120);
     expect(token.expiresAt).toBeGreaterThanOrEqual(before + 120_000);
@@ -76,7 +78,12 @@ describe('token fetcher', () => {
   it('does not retry a 1.x.x rejection such as 1.2.18 (account locked)', async () => {
     const transport = scripted([unico('1.2.18')]);
     const err = await tokenError(fetcher(transport)());
-    expect(err).toMatchObject({ unicoCode: '1.2.18', httpStatus: 401, oauthError: 'server_error', reason: 'rejected' });
+    expect(err).toMatchObject({
+      unicoCode: '1.2.18',
+      httpStatus: 401,
+      oauthError: 'server_error',
+      reason: 'rejected',
+    });
     expect(transport.assertions).toHaveLength(1);
   });
 

@@ -31,7 +31,10 @@ describe('client options', () => {
   it('accepts a custom environment and derives the audience from the token URL', () => {
     const client = new IdCloudClient({
       ...valid,
-      environment: { apiBaseUrl: 'https://proxy.example.com/unico/', tokenUrl: 'https://auth.example.com/oauth2/token' },
+      environment: {
+        apiBaseUrl: 'https://proxy.example.com/unico/',
+        tokenUrl: 'https://auth.example.com/oauth2/token',
+      },
     });
     expect(client.environment).toBe('custom');
   });
@@ -72,7 +75,10 @@ describe('client options', () => {
       () =>
         new IdCloudClient({
           ...valid,
-          environment: { apiBaseUrl: 'http://127.0.0.1:8080', tokenUrl: 'http://localhost:8080/oauth2/token' },
+          environment: {
+            apiBaseUrl: 'http://127.0.0.1:8080',
+            tokenUrl: 'http://localhost:8080/oauth2/token',
+          },
         }),
     ).not.toThrow();
   });
@@ -106,7 +112,9 @@ describe('client options', () => {
 
   it('does not throw a TypeError for non-object options', () => {
     expect(configError(undefined).issues[0]?.message).toContain('required');
-    expect(configError({ ...valid, serviceAccount: null }).issues.map((i) => i.path)).toContain('serviceAccount');
+    expect(configError({ ...valid, serviceAccount: null }).issues.map((i) => i.path)).toContain(
+      'serviceAccount',
+    );
   });
 
   it('checks the shape of transport, dispatcher and logger', () => {

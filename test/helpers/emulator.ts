@@ -1,7 +1,11 @@
 import { afterEach } from 'vitest';
-import { IdCloudClient } from '../../src/index.js';
 import type { ClientOptions } from '../../src/index.js';
-import { type EmulatorServer, type EmulatorServerOptions, startEmulatorServer } from '../../src/testing/index.js';
+import { IdCloudClient } from '../../src/index.js';
+import {
+  type EmulatorServer,
+  type EmulatorServerOptions,
+  startEmulatorServer,
+} from '../../src/testing/index.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 

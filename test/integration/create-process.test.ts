@@ -9,8 +9,14 @@ describe('createProcess against the loopback emulator', () => {
   const sdkCases: Array<[keyof typeof SCENARIOS, Partial<ProcessResult> & Record<string, unknown>]> = [
     ['verified', { kind: 'verified', status: 3, livenessChecked: true }],
     ['not-verified', { kind: 'not-verified', status: 3, livenessChecked: true }],
-    ['inconclusive-liveness-passed', { kind: 'inconclusive', status: 3, liveness: 'passed', livenessChecked: true }],
-    ['inconclusive-liveness-failed', { kind: 'inconclusive', status: 3, liveness: 'failed', livenessChecked: true }],
+    [
+      'inconclusive-liveness-passed',
+      { kind: 'inconclusive', status: 3, liveness: 'passed', livenessChecked: true },
+    ],
+    [
+      'inconclusive-liveness-failed',
+      { kind: 'inconclusive', status: 3, liveness: 'failed', livenessChecked: true },
+    ],
     ['process-error', { kind: 'process-error', status: 5 }],
     ['processing', { kind: 'not-final', status: 1 }],
     ['canceled', { kind: 'not-final', status: 4 }],
@@ -28,7 +34,9 @@ describe('createProcess against the loopback emulator', () => {
   it('omits liveness on verified and on not-verified without a liveness field', async () => {
     const { server, client } = await setup();
     const yes = await client.createProcess(inputFor(SCENARIOS.verified.cpf, server.emulator.createCapture()));
-    const no = await client.createProcess(inputFor(SCENARIOS['not-verified'].cpf, server.emulator.createCapture()));
+    const no = await client.createProcess(
+      inputFor(SCENARIOS['not-verified'].cpf, server.emulator.createCapture()),
+    );
     expect('liveness' in yes).toBe(false);
     expect('liveness' in no).toBe(false);
     expect(yes.raw).toEqual({ id: yes.id, status: 3, unicoId: { result: 'yes' } });
@@ -45,7 +53,9 @@ describe('createProcess against the loopback emulator', () => {
 
   it('sends Bearer token, APIKEY, JSON, a request id and the user agent', async () => {
     const { server, client } = await setup();
-    const result = await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG), { requestId: 'order-42' });
+    const result = await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG), {
+      requestId: 'order-42',
+    });
     const post = server.emulator.received.find((r) => r.path === '/processes/v1');
     expect(post?.headers['authorization']).toMatch(/^Bearer [\w-]+$/);
     expect(post?.headers['apikey']).toBe(server.emulator.credentials.apiKey);
@@ -89,7 +99,9 @@ describe('createProcess against the loopback emulator', () => {
   it('makes exactly one token request for 200 concurrent calls on a cold client', async () => {
     const { server, client } = await setup();
     const captures = Array.from({ length: 200 }, () => server.emulator.createCapture());
-    const results = await Promise.all(captures.map((c) => client.createProcess(inputFor(SCENARIOS.verified.cpf, c))));
+    const results = await Promise.all(
+      captures.map((c) => client.createProcess(inputFor(SCENARIOS.verified.cpf, c))),
+    );
     expect(results.every((r) => r.kind === 'verified')).toBe(true);
     expect(server.emulator.stats.tokenRequests).toBe(1);
     expect(server.emulator.stats.processRequests).toBe(200);
@@ -138,7 +150,11 @@ describe('createProcess against the loopback emulator', () => {
 
   it('retries a 429 after Retry-After and returns the verdict', async () => {
     const { server, client } = await setup();
-    server.emulator.inject({ status: 429, headers: { 'retry-after': '0' }, body: { error: { code: '429' } } });
+    server.emulator.inject({
+      status: 429,
+      headers: { 'retry-after': '0' },
+      body: { error: { code: '429' } },
+    });
     const result = await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG));
     expect(result.kind).toBe('verified');
     expect(server.emulator.stats.processRequests).toBe(2);

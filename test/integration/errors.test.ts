@@ -76,7 +76,12 @@ describe('errors raised by createProcess', () => {
     closeAfterTest(client);
     const err = await rejectionOf(client.createProcess(inputFor(VERIFIED, PNG)));
     expect(err).toBeInstanceOf(TokenError);
-    expect(err).toMatchObject({ code: 'ERR_TOKEN', httpStatus: 401, oauthError: 'server_error', unicoCode: '1.0.1' });
+    expect(err).toMatchObject({
+      code: 'ERR_TOKEN',
+      httpStatus: 401,
+      oauthError: 'server_error',
+      unicoCode: '1.0.1',
+    });
     expect(err.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(server.emulator.stats.tokenRequests).toBe(1);
     expect(server.emulator.stats.processRequests).toBe(0);
@@ -129,9 +134,17 @@ describe('errors raised by createProcess', () => {
 
   it('ERR_API: reads a numeric code and a message field (older envelope)', async () => {
     const { server, client } = await setup();
-    server.emulator.inject({ status: 403, body: { error: { code: 30017, message: 'usuário sem permissão' } } });
+    server.emulator.inject({
+      status: 403,
+      body: { error: { code: 30017, message: 'usuário sem permissão' } },
+    });
     const err = await rejectionOf(client.createProcess(inputFor(VERIFIED, PNG)));
-    expect(err).toMatchObject({ code: 'ERR_API', httpStatus: 403, unicoCode: '30017', description: 'usuário sem permissão' });
+    expect(err).toMatchObject({
+      code: 'ERR_API',
+      httpStatus: 403,
+      unicoCode: '30017',
+      description: 'usuário sem permissão',
+    });
   });
 
   it('ERR_API: a second 401 after the refresh is not retried again', async () => {
@@ -213,7 +226,9 @@ describe('errors raised by createProcess', () => {
     closeAfterTest(stall);
     const { server } = await setup();
     const client = new IdCloudClient(
-      server.clientOptions({ environment: { apiBaseUrl: server.url, tokenUrl: `${stall.url}/oauth2/token` } }),
+      server.clientOptions({
+        environment: { apiBaseUrl: server.url, tokenUrl: `${stall.url}/oauth2/token` },
+      }),
     );
     closeAfterTest(client);
     const err = await rejectionOf(client.createProcess(inputFor(VERIFIED, PNG), { timeoutMs: 200 }));

@@ -26,7 +26,8 @@ describe('secrets and personal data never reach output', () => {
     } catch {
       /* cyclic causes are fine: inspect covers them */
     }
-    if (value instanceof Error) out.push(value.stack ?? '', inspect(value.cause, { depth: null, showHidden: true }));
+    if (value instanceof Error)
+      out.push(value.stack ?? '', inspect(value.cause, { depth: null, showHidden: true }));
     return out;
   }
 
@@ -74,7 +75,9 @@ describe('secrets and personal data never reach output', () => {
     // ERR_API whose server description echoes the caller's data back.
     emulator.inject({
       status: 400,
-      body: { error: { code: '20507', description: `CPF ${SCENARIOS.verified.cpf} de ${NAME} <${EMAIL}> inválido` } },
+      body: {
+        error: { code: '20507', description: `CPF ${SCENARIOS.verified.cpf} de ${NAME} <${EMAIL}> inválido` },
+      },
     });
     await capture(client.createProcess(input(SCENARIOS.verified.cpf, png)));
     // ERR_INVALID_INPUT with the CPF, name and image in the wrong places.
@@ -91,12 +94,17 @@ describe('secrets and personal data never reach output', () => {
     await capture(client.createProcess(input(SCENARIOS.verified.cpf, png), { signal: AbortSignal.abort() }));
     // ERR_TOKEN (wrong tenant) and ERR_TIMEOUT / ERR_NETWORK through separate clients.
     const options = server.clientOptions();
-    const wrongTenant = new IdCloudClient({ ...options, serviceAccount: { ...options.serviceAccount, tenantId: 'x' } });
+    const wrongTenant = new IdCloudClient({
+      ...options,
+      serviceAccount: { ...options.serviceAccount, tenantId: 'x' },
+    });
     await capture(wrongTenant.createProcess(input(SCENARIOS.verified.cpf, png)));
     const stall = await startFaultServer(() => {});
     closeAfterTest(stall);
     const slowToken = new IdCloudClient(
-      server.clientOptions({ environment: { apiBaseUrl: server.url, tokenUrl: `${stall.url}/oauth2/token` } }),
+      server.clientOptions({
+        environment: { apiBaseUrl: server.url, tokenUrl: `${stall.url}/oauth2/token` },
+      }),
     );
     await capture(slowToken.createProcess(input(SCENARIOS.verified.cpf, png), { timeoutMs: 100 }));
     const refused = new IdCloudClient(
@@ -112,7 +120,11 @@ describe('secrets and personal data never reach output', () => {
     await capture(slowApi.createProcess(input(SCENARIOS.verified.cpf, png), { timeoutMs: 300 }));
     // ERR_INVALID_CONFIG with the key and API key in the wrong places.
     try {
-      new IdCloudClient({ ...options, apiKey: `${API_KEY} `, serviceAccount: { ...options.serviceAccount, privateKey: pem.slice(0, 400) } });
+      new IdCloudClient({
+        ...options,
+        apiKey: `${API_KEY} `,
+        serviceAccount: { ...options.serviceAccount, privateKey: pem.slice(0, 400) },
+      });
     } catch (err) {
       codes.add((err as IdCloudError).code);
       outputs.push(err);
@@ -140,7 +152,9 @@ describe('secrets and personal data never reach output', () => {
       .filter((r) => r.path === '/oauth2/token')
       .map((r) => new URLSearchParams(r.body).get('assertion') ?? '');
     const pemBody = pem.split('\n').slice(1, -2).join('');
-    const pemSlices = Array.from({ length: Math.floor(pemBody.length / 24) }, (_, i) => pemBody.slice(i * 24, i * 24 + 24));
+    const pemSlices = Array.from({ length: Math.floor(pemBody.length / 24) }, (_, i) =>
+      pemBody.slice(i * 24, i * 24 + 24),
+    );
     const cpfs = Object.values(SCENARIOS).map((s) => s.cpf);
     const forbidden = [
       API_KEY,

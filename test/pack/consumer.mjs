@@ -19,13 +19,16 @@ try {
       useCase: 'Onboarding',
       imageBase64: server.emulator.createCapture(),
     }),
-    (err) => IdCloudError.is(err) && err instanceof IdCloudError && err.code === 'ERR_API' && err.unicoCode === '20507',
+    (err) =>
+      IdCloudError.is(err) &&
+      err instanceof IdCloudError &&
+      err.code === 'ERR_API' &&
+      err.unicoCode === '20507',
   );
   await assert.rejects(
     client.createProcess({ subject: { code: '1', name: 'x' }, useCase: 'x', imageBase64: 'x' }),
     (err) => err instanceof InvalidInputError && err.code === 'ERR_INVALID_INPUT',
   );
-  console.log('esm consumer: ok');
 } finally {
   await client.close();
   await server.close();
