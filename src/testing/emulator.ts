@@ -217,6 +217,7 @@ export class Emulator {
     } catch {
       return '1.2.20';
     }
+    if (!isObject(header) || !isObject(claims)) return '1.2.20';
     if (header['alg'] !== 'RS256') return '1.2.5';
     const signed = verify(
       'RSA-SHA256',
@@ -350,6 +351,10 @@ function checkPlainImage(b64: string): Response | undefined {
   if (!size) return apiError(400, '20505', 'Formato de imagem não suportado');
   if (size.width < 640 || size.height < 480) return apiError(400, '20807', 'Resolução abaixo de 640x480');
   return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function b64url(text: string): string {

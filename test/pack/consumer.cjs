@@ -26,10 +26,12 @@ const { SCENARIOS, startEmulatorServer } = require('unico-idcloud/testing');
       client.createProcess({ subject: { code: '1', name: 'x' }, useCase: 'x', imageBase64: 'x' }),
       (err) => err instanceof InvalidInputError,
     );
+    console.log('cjs consumer: ok');
   } finally {
     await client.close();
     await server.close();
   }
-})().catch((_err) => {
+})().catch((err) => {
+  console.error(err);
   process.exit(1);
 });

@@ -29,6 +29,7 @@ try {
     client.createProcess({ subject: { code: '1', name: 'x' }, useCase: 'x', imageBase64: 'x' }),
     (err) => err instanceof InvalidInputError && err.code === 'ERR_INVALID_INPUT',
   );
+  console.log('esm consumer: ok');
 } finally {
   await client.close();
   await server.close();

@@ -34,11 +34,13 @@ try {
     copyFileSync(join(here, script), join(dir, script));
     try {
       process.stdout.write(run('node', [script], dir));
-    } catch (_err) {
+    } catch (err) {
       failed++;
+      console.error(`${type} consumer failed: ${err.message}`);
     }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 if (failed > 0) process.exit(1);
+console.log(`pack test: ${2 - failed} passed, ${failed} failed`);

@@ -71,7 +71,7 @@ describe('createSamplePng', () => {
   });
 });
 
-/** A JPEG: SOI, an APP0 (JFIF) segment, then `frame` (e.g. SOF0), then EOI. */
+/** A JPEG: SOI, the given segments, then EOI. */
 function jpeg(...segments: number[][]): Buffer {
   return Buffer.from([0xff, 0xd8, ...segments.flat(), 0xff, 0xd9]);
 }
@@ -112,7 +112,14 @@ const DHT = [0xff, 0xc4, 0x00, 0x0a, 0x00, 0x56, 0x78, 0x12, 0x34, 0x00, 0x00, 0
 function webp(fourcc: string, payload: number[]): Buffer {
   const body = Buffer.alloc(Math.max(payload.length, 10));
   Buffer.from(payload).copy(body);
-  const out = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBP'), Buffer.from(fourcc), Buffer.alloc(4), body]);
+  const out = Buffer.concat([
+    Buffer.from('RIFF'),
+    Buffer.alloc(4),
+    Buffer.from('WEBP'),
+    Buffer.from(fourcc),
+    Buffer.alloc(4),
+    body,
+  ]);
   out.writeUInt32LE(out.length - 8, 4);
   out.writeUInt32LE(body.length, 16);
   return out;
@@ -166,7 +173,9 @@ describe('imageSize', () => {
   });
 
   it('returns undefined for a JPEG whose segments are not aligned on 0xFF markers', () => {
-    expect(imageSize(Buffer.from([0xff, 0xd8, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99]))).toBeUndefined();
+    expect(
+      imageSize(Buffer.from([0xff, 0xd8, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99])),
+    ).toBeUndefined();
   });
 
   it('reads the canvas size of a WebP VP8X header', () => {
