@@ -52,7 +52,7 @@ describe('signAssertion', () => {
     expect(header).toStrictEqual({ alg: 'RS256', typ: 'JWT' });
     const documented = JSON.parse(
       readFileSync(
-        new URL('../../../shared/spec/examples/jwt-assertion-header.json', import.meta.url),
+        new URL('../fixtures/unico-examples/jwt-assertion-header.json', import.meta.url),
         'utf8',
       ),
     ) as unknown;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ImageKind } from '../../src/internal/image.js';
 import { decodeApiError, decodeProcessBody, type ProcessResult } from '../../src/schemas/response.js';
 
-const EXAMPLES = new URL('../../../shared/spec/examples/', import.meta.url);
+const EXAMPLES = new URL('../fixtures/unico-examples/', import.meta.url);
 const REQUEST_ID = 'req-123';
 
 const load = (file: string): unknown => JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8'));
