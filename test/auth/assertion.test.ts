@@ -51,10 +51,7 @@ describe('signAssertion', () => {
     const { header } = decode(await signAssertion(params()));
     expect(header).toStrictEqual({ alg: 'RS256', typ: 'JWT' });
     const documented = JSON.parse(
-      readFileSync(
-        new URL('../fixtures/unico-examples/jwt-assertion-header.json', import.meta.url),
-        'utf8',
-      ),
+      readFileSync(new URL('../fixtures/unico-examples/jwt-assertion-header.json', import.meta.url), 'utf8'),
     ) as unknown;
     expect(header).toStrictEqual(documented);
   });
