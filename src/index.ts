@@ -1,4 +1,4 @@
-export type { CallOptions } from './client/client.js';
+export type { CallOptions, GetProcessOptions } from './client/client.js';
 export { IdCloudClient } from './client/client.js';
 export type { CustomEnvironment, Environment } from './client/environment.js';
 export { ENVIRONMENTS } from './client/environment.js';

@@ -15,6 +15,8 @@ export interface TokenProviderConfig {
   readonly key: KeyObject | CryptoKey;
   /** Budget of one refresh, all attempts included, in ms. */
   readonly timeoutMs: number;
+  /** Budget of each attempt, in ms (a slow attempt is abandoned and retried). @default timeoutMs */
+  readonly attemptTimeoutMs?: number;
   /** Retries of network failures, 429 and 5xx without a Unico code. */
   readonly maxRetries: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -82,12 +84,16 @@ export function createTokenFetcher(
           ...nextClaims(),
         });
         let waitMs: number;
+        const attempt = createDeadline(
+          Math.min(config.attemptTimeoutMs ?? config.timeoutMs, deadline.remainingMs() || 1),
+          deadline.signal,
+        );
         try {
           const outcome = await exchangeAssertion(
             config.transport,
             config.tokenUrl,
             assertion,
-            deadline.signal,
+            attempt.signal,
             config.headers,
           );
           learnSkew(outcome.serverDateMs, Date.now());
@@ -108,14 +114,19 @@ export function createTokenFetcher(
               cause: err,
             });
           }
-          if (!(err instanceof TransportError)) throw err;
+          // A token request creates nothing: a lost connection or a slow attempt is safe to retry.
+          const slow = attempt.signal.aborted;
+          if (!slow && !(err instanceof TransportError)) throw err;
           if (retries >= config.maxRetries) {
-            throw new TokenError(`Token endpoint unreachable (${err.message})`, {
-              reason: 'network',
+            const what = slow ? `no answer within ${attempt.timeoutMs} ms` : (err as Error).message;
+            throw new TokenError(`Token endpoint unreachable (${what})`, {
+              reason: slow ? 'timeout' : 'network',
               cause: err,
             });
           }
           waitMs = backoffMs(retries, 250, 4_000);
+        } finally {
+          attempt.dispose();
         }
         retries++;
         await sleep(waitMs, deadline.signal).catch((err: unknown) => {

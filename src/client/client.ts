@@ -12,9 +12,10 @@ import {
   TimeoutError,
   TokenError,
 } from '../errors.js';
+import type { ImageKind } from '../internal/image.js';
 import { scrubText } from '../internal/redact.js';
 import { createDeadline, type Deadline, sleep } from '../internal/signal.js';
-import { type CreateProcessInput, type PreparedRequest, prepareCreateProcess } from '../schemas/input.js';
+import { type CreateProcessInput, prepareCreateProcess } from '../schemas/input.js';
 import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schemas/response.js';
 import { VERSION } from '../version.js';
 import { type ClientOptions, type NormalizedOptions, normalizeOptions } from './options.js';
@@ -30,10 +31,33 @@ import {
 export interface CallOptions {
   /** Cancels the call. An abort after the request was sent gives `ERR_ABORTED` with `requestSent: true`. */
   readonly signal?: AbortSignal | undefined;
-  /** Budget of this call, token wait and retries included, in ms. @default the client's `timeoutMs` */
+  /** Overall budget of this call, token wait and retries included, in ms. @default the client's `timeoutMs` */
   readonly timeoutMs?: number | undefined;
+  /** Budget of each HTTP attempt, in ms. @default the client's `attemptTimeoutMs` */
+  readonly attemptTimeoutMs?: number | undefined;
   /** Your own correlation id (1–128 visible ASCII characters), sent as `X-Request-Id`. @default a random UUID */
   readonly requestId?: string | undefined;
+}
+
+/** Options of {@link IdCloudClient.getProcess}. */
+export interface GetProcessOptions extends CallOptions {
+  /**
+   * What the process was created with. The response cannot tell, and it decides whether a
+   * `liveness` of 1 means `'passed'` (`'sdk-capture'`) or `'not-checked'` (`'plain-image'`).
+   */
+  readonly imageKind: ImageKind;
+}
+
+/** How one API request is sent and decoded. */
+interface Exchange {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: string;
+  /** GET: a retry cannot create anything. POST: only unsent failures may be retried. */
+  readonly idempotent: boolean;
+  readonly imageKind: ImageKind;
+  /** Values to scrub from server text. */
+  readonly sensitive: readonly string[];
 }
 
 const PROCESSES_PATH = '/processes/v1';
@@ -83,6 +107,7 @@ export class IdCloudClient {
       audience: environment.audience,
       key: this.#options.key,
       timeoutMs: this.#options.tokenTimeoutMs,
+      attemptTimeoutMs: this.#options.tokenAttemptTimeoutMs,
       maxRetries: this.#options.maxRetries,
       headers: { 'user-agent': USER_AGENT },
     });
@@ -127,13 +152,44 @@ export class IdCloudClient {
     const requestId = resolveRequestId(options.requestId);
     const prepared = prepareCreateProcess(input);
     if (!prepared.ok) throw new InvalidInputError(prepared.issues, { requestId });
-    const timeoutMs = resolveTimeout(options.timeoutMs, this.#options.timeoutMs, requestId);
-    const deadline = createDeadline(timeoutMs, options.signal);
-    try {
-      return await this.#send(prepared.request, requestId, deadline);
-    } finally {
-      deadline.dispose();
+    const { body, imageKind, sensitive } = prepared.request;
+    return this.#call(
+      { method: 'POST', path: PROCESSES_PATH, body, idempotent: false, imageKind, sensitive },
+      options,
+      requestId,
+    );
+  }
+
+  /**
+   * Reads a process again (`GET /processes/v1/{id}`), e.g. to reconcile after
+   * `ERR_OUTCOME_UNKNOWN` when you have the id, or for audit. Decoded like `createProcess`.
+   * Being a read, it is retried on 5xx, lost connections and attempt timeouts within the budget.
+   * @param id - Unico's process id
+   * @param options - `imageKind` (what the process was created with), signal, timeouts, request id
+   * @returns the decoded result
+   * @throws InvalidInputError for a malformed id; ApiError (e.g. 404 unknown id, 410 gone) and the
+   *   other {@link IdCloudError} codes as for `createProcess`
+   * @example
+   * ```ts
+   * const again = await client.getProcess(result.id, { imageKind: 'sdk-capture' });
+   * ```
+   */
+  async getProcess(id: string, options: GetProcessOptions): Promise<ProcessResult> {
+    const requestId = resolveRequestId(options?.requestId);
+    const issues = [];
+    if (typeof id !== 'string' || !/^[\w-]{1,128}$/.test(id)) {
+      issues.push({ path: 'id', message: 'must be a process id (letters, digits, "-", "_")' });
     }
+    if (options?.imageKind !== 'sdk-capture' && options?.imageKind !== 'plain-image') {
+      issues.push({ path: 'options.imageKind', message: 'must be "sdk-capture" or "plain-image"' });
+    }
+    if (issues.length > 0) throw new InvalidInputError(issues, { requestId });
+    const path = `${PROCESSES_PATH}/${encodeURIComponent(id)}`;
+    return this.#call(
+      { method: 'GET', path, idempotent: true, imageKind: options.imageKind, sensitive: [] },
+      options,
+      requestId,
+    );
   }
 
   /**
@@ -143,7 +199,12 @@ export class IdCloudClient {
    * @throws TokenError, TimeoutError or AbortedError
    */
   async warmup(options: Pick<CallOptions, 'signal' | 'timeoutMs'> = {}): Promise<void> {
-    const timeoutMs = resolveTimeout(options.timeoutMs, this.#options.tokenTimeoutMs, undefined);
+    const timeoutMs = resolveTimeout(
+      options.timeoutMs,
+      this.#options.tokenTimeoutMs,
+      'options.timeoutMs',
+      undefined,
+    );
     const deadline = createDeadline(timeoutMs, options.signal);
     try {
       await this.#token(deadline, undefined);
@@ -158,42 +219,74 @@ export class IdCloudClient {
     if (this.#options.transport === undefined) await this.#transport.close?.();
   }
 
-  async #send(request: PreparedRequest, requestId: string, deadline: Deadline): Promise<ProcessResult> {
+  async #call(exchange: Exchange, options: CallOptions, requestId: string): Promise<ProcessResult> {
+    const timeoutMs = resolveTimeout(
+      options.timeoutMs,
+      this.#options.timeoutMs,
+      'options.timeoutMs',
+      requestId,
+    );
+    const attemptMs = resolveTimeout(
+      options.attemptTimeoutMs,
+      this.#options.attemptTimeoutMs,
+      'options.attemptTimeoutMs',
+      requestId,
+    );
+    const deadline = createDeadline(timeoutMs, options.signal);
+    try {
+      return await this.#send(exchange, requestId, deadline, attemptMs);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async #send(
+    exchange: Exchange,
+    requestId: string,
+    deadline: Deadline,
+    attemptMs: number,
+  ): Promise<ProcessResult> {
+    const retryUnsent = exchange.idempotent || this.#options.retryOutcomeUnknown;
     let retries = 0;
     let refreshedAfter401 = false;
     for (;;) {
       const token = await this.#token(deadline, requestId);
+      const attempt = createDeadline(Math.min(attemptMs, deadline.remainingMs() || 1), deadline.signal);
+      // Without write tracking, anything handed to the transport may have been sent.
+      let sent = this.#transport.tracksWrites !== true;
       let response: TransportResponse;
       try {
         response = await this.#transport.request({
-          method: 'POST',
-          url: `${this.#options.environment.apiBaseUrl}${PROCESSES_PATH}`,
+          method: exchange.method,
+          url: `${this.#options.environment.apiBaseUrl}${exchange.path}`,
           headers: {
             authorization: `Bearer ${token}`,
             apikey: this.#options.apiKey,
-            'content-type': 'application/json',
+            ...(exchange.body === undefined ? {} : { 'content-type': 'application/json' }),
             accept: 'application/json',
             'user-agent': USER_AGENT,
             'x-request-id': requestId,
           },
-          body: request.body,
-          signal: deadline.signal,
+          body: exchange.body,
+          signal: attempt.signal,
           maxResponseBytes: MAX_API_BODY_BYTES,
+          onWrite: () => {
+            sent = true;
+          },
         });
       } catch (err) {
-        if (err instanceof TransportError && err.phase === 'connect' && !deadline.signal.aborted) {
-          // Never left this machine: retrying cannot duplicate a process.
-          if (retries >= this.#options.maxRetries) {
-            throw new NetworkError(`Could not connect to Unico: ${err.message}`, { requestId, cause: err });
-          }
-          await this.#pause(backoffMs(retries++, 200, 2_000), deadline, requestId);
-          continue;
-        }
-        throw this.#sendFailure(err, deadline, requestId);
+        const failure = this.#failure(err, sent, attempt, deadline, requestId);
+        const retryable =
+          failure instanceof NetworkError || (retryUnsent && failure instanceof OutcomeUnknownError);
+        if (!retryable || retries >= this.#options.maxRetries || deadline.signal.aborted) throw failure;
+        await this.#pause(backoffMs(retries++, 200, 2_000), deadline, requestId);
+        continue;
+      } finally {
+        attempt.dispose();
       }
 
       const { status } = response;
-      if (status >= 200 && status < 300) return decodeSuccess(response, request, requestId);
+      if (status >= 200 && status < 300) return decodeSuccess(response, exchange.imageKind, requestId);
       const apiError = decodeApiError(parseJson(response.body));
       const tokenRejected =
         status === 401 ||
@@ -214,14 +307,46 @@ export class IdCloudClient {
         }
         throw new RateLimitedError(waitMs, { requestId });
       }
-      if (status >= 500) throw new OutcomeUnknownError('server-error', { httpStatus: status, requestId });
+      if (status >= 500) {
+        const failure = new OutcomeUnknownError('server-error', { httpStatus: status, requestId });
+        if (!retryUnsent || retries >= this.#options.maxRetries) throw failure;
+        await this.#pause(backoffMs(retries++, 500, 8_000), deadline, requestId);
+        continue;
+      }
       throw new ApiError({
         httpStatus: status,
         unicoCode: apiError.code,
-        description: apiError.text === undefined ? undefined : scrubText(apiError.text, request.sensitive),
+        description: apiError.text === undefined ? undefined : scrubText(apiError.text, exchange.sensitive),
         requestId,
       });
     }
+  }
+
+  /** Turns a failed attempt into the error the caller sees, from what is provably known. */
+  #failure(
+    err: unknown,
+    sent: boolean,
+    attempt: Deadline,
+    deadline: Deadline,
+    requestId: string,
+  ): IdCloudError {
+    if (deadline.signal.aborted) return stopped(deadline, sent, requestId, err);
+    if (attempt.signal.aborted) {
+      // The attempt's own timer: same meaning as the deadline's, for this attempt.
+      return sent
+        ? new OutcomeUnknownError('timeout', { requestId, cause: err })
+        : new TimeoutError(attempt.timeoutMs, { requestId, cause: err });
+    }
+    const neverSent =
+      this.#transport.tracksWrites === true
+        ? !sent
+        : err instanceof TransportError && err.phase === 'connect';
+    if (neverSent) {
+      const what = err instanceof Error ? err.message : 'unknown error';
+      return new NetworkError(`Could not send the request to Unico: ${what}`, { requestId, cause: err });
+    }
+    // Lost after (possibly) sending: reset, truncated or oversized body, or anything unexpected.
+    return new OutcomeUnknownError('connection-lost', { requestId, cause: err });
   }
 
   async #token(deadline: Deadline, requestId: string | undefined): Promise<string> {
@@ -235,12 +360,6 @@ export class IdCloudClient {
       }
       throw err;
     }
-  }
-
-  #sendFailure(err: unknown, deadline: Deadline, requestId: string): IdCloudError {
-    if (deadline.signal.aborted) return stopped(deadline, true, requestId, err);
-    // An exchange-phase transport failure (reset, truncated or oversized body) or anything unexpected.
-    return new OutcomeUnknownError('connection-lost', { requestId, cause: err });
   }
 
   async #pause(ms: number, deadline: Deadline, requestId: string): Promise<void> {
@@ -265,18 +384,14 @@ export class IdCloudClient {
   }
 }
 
-function decodeSuccess(
-  response: TransportResponse,
-  request: PreparedRequest,
-  requestId: string,
-): ProcessResult {
+function decodeSuccess(response: TransportResponse, imageKind: ImageKind, requestId: string): ProcessResult {
   const json = parseJson(response.body);
   if (json === undefined) {
     throw new InvalidResponseError(response.status, [{ path: '', message: 'body is not JSON' }], {
       requestId,
     });
   }
-  const decoded = decodeProcessBody(json, request.imageKind, requestId);
+  const decoded = decodeProcessBody(json, imageKind, requestId);
   if (!decoded.ok) throw new InvalidResponseError(response.status, decoded.issues, { requestId });
   return decoded.result;
 }
@@ -313,15 +428,15 @@ function resolveRequestId(value: string | undefined): string {
   return value;
 }
 
-function resolveTimeout(value: number | undefined, fallback: number, requestId: string | undefined): number {
+function resolveTimeout(
+  value: number | undefined,
+  fallback: number,
+  path: string,
+  requestId: string | undefined,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 600_000) {
-    throw new InvalidInputError(
-      [{ path: 'options.timeoutMs', message: 'must be an integer from 1 to 600000' }],
-      {
-        requestId,
-      },
-    );
+    throw new InvalidInputError([{ path, message: 'must be an integer from 1 to 600000' }], { requestId });
   }
   return value;
 }

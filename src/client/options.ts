@@ -36,13 +36,25 @@ export interface ClientOptions {
   readonly apiKey: string;
   /** Budget of one `createProcess` call, token wait and retries included, in ms. @default 30000 */
   readonly timeoutMs?: number | undefined;
+  /** Budget of each HTTP attempt of a call, in ms; `timeoutMs` still bounds the whole call. @default 25000 */
+  readonly attemptTimeoutMs?: number | undefined;
   /** Budget of one token refresh (all its attempts), in ms. @default 10000 */
   readonly tokenTimeoutMs?: number | undefined;
+  /** Budget of each token endpoint attempt, in ms. @default 5000 */
+  readonly tokenAttemptTimeoutMs?: number | undefined;
   /**
    * Retries of failures that provably did not reach Unico (connection refused, DNS) and of 429.
    * A 401 is always retried once with a new token, outside this count. @default 2
    */
   readonly maxRetries?: number | undefined;
+  /**
+   * Also retry CreateProcess failures that happened after the request may have reached Unico
+   * (5xx, connection lost, attempt timeout), within `maxRetries` and `timeoutMs`. **Risk:** such a
+   * retry can create a second (billed) process for the same person; with an SDK capture the retry
+   * usually fails with 10508 (capture already used) if the first attempt was processed. Off by
+   * default: those failures raise `ERR_OUTCOME_UNKNOWN`. @default false
+   */
+  readonly retryOutcomeUnknown?: boolean | undefined;
   /** An undici dispatcher of yours (proxy, custom TLS, MockAgent). Not closed by `close()`. */
   readonly dispatcher?: Dispatcher | undefined;
   /** Replaces the HTTP stack entirely (advanced; `dispatcher` is then ignored). */
@@ -58,8 +70,11 @@ export interface NormalizedOptions {
   readonly key: KeyObject | CryptoKey;
   readonly apiKey: string;
   readonly timeoutMs: number;
+  readonly attemptTimeoutMs: number;
   readonly tokenTimeoutMs: number;
+  readonly tokenAttemptTimeoutMs: number;
   readonly maxRetries: number;
+  readonly retryOutcomeUnknown: boolean;
   readonly dispatcher: Dispatcher | undefined;
   readonly transport: Transport | undefined;
   readonly logger: Logger | undefined;
@@ -70,8 +85,11 @@ const KNOWN = new Set([
   'serviceAccount',
   'apiKey',
   'timeoutMs',
+  'attemptTimeoutMs',
   'tokenTimeoutMs',
+  'tokenAttemptTimeoutMs',
   'maxRetries',
+  'retryOutcomeUnknown',
   'dispatcher',
   'transport',
   'logger',
@@ -112,7 +130,25 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   else if (/\s/.test(apiKey)) problem('apiKey', 'must not contain whitespace or line breaks');
 
   const timeoutMs = checkInt(options.timeoutMs, 'timeoutMs', 30_000, 1, 600_000, problem);
+  const attemptTimeoutMs = checkInt(
+    options.attemptTimeoutMs,
+    'attemptTimeoutMs',
+    25_000,
+    1,
+    600_000,
+    problem,
+  );
   const tokenTimeoutMs = checkInt(options.tokenTimeoutMs, 'tokenTimeoutMs', 10_000, 1, 120_000, problem);
+  const tokenAttemptTimeoutMs = checkInt(
+    options.tokenAttemptTimeoutMs,
+    'tokenAttemptTimeoutMs',
+    5_000,
+    1,
+    120_000,
+    problem,
+  );
+  const retryOutcomeUnknown = options.retryOutcomeUnknown ?? false;
+  if (typeof retryOutcomeUnknown !== 'boolean') problem('retryOutcomeUnknown', 'must be a boolean');
   const maxRetries = checkInt(options.maxRetries, 'maxRetries', 2, 0, 10, problem);
   if (options.transport !== undefined && typeof options.transport?.request !== 'function') {
     problem('transport', 'must have a request() method');
@@ -138,8 +174,11 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     key,
     apiKey: apiKey as string,
     timeoutMs,
+    attemptTimeoutMs,
     tokenTimeoutMs,
+    tokenAttemptTimeoutMs,
     maxRetries,
+    retryOutcomeUnknown: retryOutcomeUnknown === true,
     dispatcher: options.dispatcher,
     transport: options.transport,
     logger,

@@ -9,6 +9,12 @@ export interface TransportRequest {
   readonly signal: AbortSignal;
   /** A response body larger than this is an error, not an out-of-memory crash. */
   readonly maxResponseBytes: number;
+  /**
+   * Called when the request is handed to a socket, just before its first byte is written.
+   * A transport that calls it sets `tracksWrites`; the client then knows that a failure before
+   * this call provably sent nothing.
+   */
+  readonly onWrite?: (() => void) | undefined;
 }
 
 /** The response, fully read. Header names are lower case. */
@@ -25,6 +31,8 @@ export interface TransportResponse {
  */
 export interface Transport {
   request(request: TransportRequest): Promise<TransportResponse>;
+  /** True when `request()` calls `onWrite` before writing: failures before it are known unsent. */
+  readonly tracksWrites?: boolean;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
@@ -71,18 +79,26 @@ export interface UndiciTransportOptions {
  * @returns a transport
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
-  let owned: Promise<Dispatcher> | undefined;
+  let owned: Dispatcher | undefined;
+  let loading: Promise<Dispatcher> | undefined;
   const dispatcher = (): Promise<Dispatcher> => {
-    if (options.dispatcher) return Promise.resolve(options.dispatcher);
-    owned ??= import('undici').then(
-      // Idle sockets close well before typical load-balancer idle timeouts (~60 s), so a frozen
-      // serverless instance does not wake up to a dead keep-alive socket.
-      (undici) => new undici.Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 }),
-    );
-    return owned;
+    loading ??= (async () => {
+      let base = options.dispatcher;
+      if (base === undefined) {
+        const undici = await import('undici');
+        // Idle sockets close well before typical load-balancer idle timeouts (~60 s), so a frozen
+        // serverless instance does not wake up to a dead keep-alive socket.
+        owned = new undici.Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 });
+        base = owned;
+      }
+      // compose() exists on every undici >= 6 dispatcher; without it writes are not tracked.
+      return typeof base.compose === 'function' ? base.compose(trackWrites) : base;
+    })();
+    return loading;
   };
 
   return {
+    tracksWrites: true,
     async request(req) {
       const target = new URL(req.url);
       const d = await dispatcher();
@@ -95,7 +111,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           headers: req.headers,
           body: req.body ?? null,
           signal: req.signal,
-        });
+          [ON_WRITE]: req.onWrite,
+        } as Dispatcher.RequestOptions);
       } catch (err) {
         throw classify(err, req.signal);
       }
@@ -112,10 +129,44 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       return { status: res.statusCode, headers, body };
     },
     async close() {
-      if (owned) await (await owned).close();
+      await owned?.close();
     },
   };
 }
+
+const ON_WRITE = Symbol('unico-idcloud.onWrite');
+
+/**
+ * undici calls a handler's `onConnect` (`onRequestStart` in its newer handler API) synchronously
+ * right before it writes the request line to the socket. Seeing it is the proof that bytes may
+ * have left; not seeing it before an error proves that none did (connect failure, or a pooled
+ * keep-alive socket found dead before the write).
+ */
+const trackWrites: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+  const onWrite = (opts as { [ON_WRITE]?: () => void })[ON_WRITE];
+  if (onWrite === undefined) return dispatch(opts, handler);
+  let seen = false;
+  const mark = () => {
+    if (!seen) {
+      seen = true;
+      onWrite();
+    }
+  };
+  const tracked = new Proxy(handler, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop === 'onConnect' || prop === 'onRequestStart') {
+        return (...args: unknown[]) => {
+          mark();
+          return value.apply(target, args);
+        };
+      }
+      return value.bind(target);
+    },
+  });
+  return dispatch(opts, tracked);
+};
 
 function classify(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
