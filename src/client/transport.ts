@@ -129,7 +129,11 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       return { status: res.statusCode, headers, body };
     },
     async close() {
-      await owned?.close();
+      // Idempotent: a second close() (or one racing the first) is a no-op.
+      const agent = owned;
+      owned = undefined;
+      loading = undefined;
+      await agent?.close();
     },
   };
 }

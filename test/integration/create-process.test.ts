@@ -216,3 +216,15 @@ describe('createProcess against the loopback emulator', () => {
     }
   });
 });
+
+describe('client lifecycle', () => {
+  it('close() can be called twice, and the client can be closed before any call', async () => {
+    const { client } = await setup();
+    await client.warmup();
+    await client.close();
+    await expect(client.close()).resolves.toBeUndefined();
+    const { server } = await setup();
+    const unused = new IdCloudClient(server.clientOptions());
+    await expect(unused.close()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * What the server does with one request. `body` is read first unless the fault is marked
+ * `early` (then it acts as soon as the headers arrive, before reading the body).
+ */
+export interface Fault {
+  readonly early?: boolean;
+  run(req: IncomingMessage, res: ServerResponse, body: string): void;
+}
+
+export const PLANTED_TOKEN = 'tok_PLANTED_4f9e2a77c1';
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Fault => ({
+  run: (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  },
+});
+
+/** The fault library: every way a server or the network can misbehave. */
+export const faults = {
+  json,
+  verdict: (fields: Record<string, unknown> = { status: 3, unicoId: { result: 'yes' } }) =>
+    json(200, { id: 'a0acf800-c631-4f93-9597-779553e276e6', ...fields }),
+  token: (expiresIn = 3600, value = PLANTED_TOKEN) =>
+    json(200, { access_token: value, expires_in: expiresIn, token_type: 'Bearer' }),
+  tokenRejected: (code: string, status = 401) =>
+    json(status, { error: 'server_error', error_description: `Falha na autenticação ${code}` }),
+  /** Destroys the connection as soon as the request line and headers arrive. */
+  resetBeforeBody: { early: true, run: (req) => req.socket.destroy() } as Fault,
+  /** Reads the whole request, then destroys the connection without answering. */
+  resetAfterBody: { run: (req) => req.socket.destroy() } as Fault,
+  /** Reads the request and never answers. */
+  stallHeaders: { run: () => {} } as Fault,
+  /** Sends headers and part of the body, then nothing more. */
+  stallBody: {
+    run: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"id":"x","sta');
+    },
+  } as Fault,
+  /** Announces 200 bytes, sends 20, closes. */
+  truncated: {
+    run: (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"id":"x","status":3');
+      setTimeout(() => req.socket.destroy(), 10);
+    },
+  } as Fault,
+  invalidJson: {
+    run: (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "x", "status": 3,'),
+  } as Fault,
+  garbage: {
+    run: (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('\u0000\u0001 not json at all'),
+  } as Fault,
+  html502: {
+    run: (_req, res) =>
+      res
+        .writeHead(502, { 'content-type': 'text/html' })
+        .end('<html><body><h1>502 Bad Gateway</h1></body></html>'),
+  } as Fault,
+  /** Streams a body that never ends, until the client goes away. */
+  endless: {
+    run: (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = 'x'.repeat(64 * 1024);
+      const timer = setInterval(() => res.write(chunk), 1);
+      req.socket.on('close', () => clearInterval(timer));
+    },
+  } as Fault,
+  delayed: (ms: number, then: Fault): Fault => ({
+    run: (req, res, body) => {
+      const timer = setTimeout(() => then.run(req, res, body), ms);
+      req.socket.on('close', () => clearTimeout(timer));
+    },
+  }),
+};
+
+export interface ScriptedServer {
+  readonly url: string;
+  readonly environment: { apiBaseUrl: string; tokenUrl: string };
+  /** Requests that reached the server, per endpoint. */
+  readonly hits: { token: number; api: number };
+  /** Request ids seen on API requests (X-Request-Id), in order. */
+  readonly requestIds: string[];
+  /** Queue faults for the next requests of an endpoint (then the default answers). */
+  script(endpoint: 'token' | 'api', ...next: Fault[]): void;
+  /** Closes idle keep-alive connections from the server side (FIN). */
+  closeIdleConnections(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A real loopback HTTP server whose answers are scripted per request: by default a token
+ * endpoint and a CreateProcess endpoint that answer correctly; queued faults replace them.
+ */
+export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
+  const queues = { token: [] as Fault[], api: [] as Fault[] };
+  const hits = { token: 0, api: 0 };
+  const requestIds: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    const endpoint = req.url === '/oauth2/token' ? 'token' : 'api';
+    hits[endpoint]++;
+    if (endpoint === 'api') requestIds.push(String(req.headers['x-request-id']));
+    const fault = queues[endpoint].shift() ?? (endpoint === 'token' ? faults.token() : faults.verdict());
+    if (fault.early) {
+      fault.run(req, res, '');
+      return;
+    }
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    req.on('end', () => fault.run(req, res, body));
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    environment: { apiBaseUrl: url, tokenUrl: `${url}/oauth2/token` },
+    hits,
+    requestIds,
+    script: (endpoint, ...next) => queues[endpoint].push(...next),
+    closeIdleConnections: () => server.closeIdleConnections(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
