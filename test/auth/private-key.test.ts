@@ -6,7 +6,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importPrivateKey } from '../../src/auth/private-key.js';
+import { importPrivateKey, type SigningKey } from '../../src/auth/private-key.js';
 
 // Keys are generated per run: no key material is committed.
 let rsa: { privateKey: KeyObject; publicKey: KeyObject };
@@ -37,7 +37,7 @@ function expectNoKeyMaterial(message: string, pem: string): void {
   }
 }
 
-function expectOk(input: unknown): KeyObject | CryptoKey {
+function expectOk(input: unknown): SigningKey {
   const result = importPrivateKey(input);
   if (!result.ok) throw new Error(`expected the key to import, got: ${result.issue.message}`);
   return result.key;
