@@ -13,10 +13,13 @@ import { type ScenarioName, scenarioForCpf } from './scenarios.js';
 
 /** Credentials the emulator accepts, made for you: pass them to `IdCloudClient`. */
 export interface EmulatorCredentials {
+  /** Service account name; the assertion's issuer is `<accountName>@<tenantId>.iam.acesso.io`. */
   readonly accountName: string;
+  /** Tenant id of the service account. */
   readonly tenantId: string;
   /** PKCS#8 PEM of a throwaway RSA-2048 key generated at start. */
   readonly privateKey: string;
+  /** The APIKEY the emulated `/processes/v1` expects. */
   readonly apiKey: string;
 }
 
@@ -24,6 +27,8 @@ export interface EmulatorCredentials {
 export interface EmulatorOptions {
   /** Lifetime of issued access tokens, in seconds. @default 3600 */
   readonly tokenTtlSeconds?: number;
+  /** Delay before the token endpoint answers, in ms (a slow token service; also settable later on `emulator.tokenDelayMs`). @default 0 */
+  readonly tokenDelayMs?: number;
   /** Clock used for token, assertion and capture expiry (epoch ms). @default Date.now */
   readonly now?: () => number;
   /** @default 'emulator' */
@@ -36,17 +41,23 @@ export interface EmulatorOptions {
 
 /** A canned answer for the next CreateProcess request(s), replacing the scenario. */
 export interface InjectedResponse {
+  /** HTTP status to answer with. */
   readonly status: number;
   /** JSON-serialised unless a string. */
   readonly body?: unknown;
+  /** Extra response headers, e.g. `retry-after`. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One request the emulator received (test-only: bodies include what the SDK sent). */
 export interface ReceivedRequest {
+  /** HTTP method, e.g. `POST`. */
   readonly method: string;
+  /** URL path, e.g. `/processes/v1`. */
   readonly path: string;
+  /** Request headers, names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The raw body as received. */
   readonly body: string;
 }
 
@@ -75,8 +86,14 @@ export class Emulator {
   readonly credentials: EmulatorCredentials;
   /** Public half of the generated key pair. */
   readonly publicKey: KeyObject;
-  /** Counters, for assertions in tests. */
+  /**
+   * Counters, for assertions in tests: `tokenRequests` (token endpoint requests, accepted or not),
+   * `tokensIssued` (access tokens issued), `processRequests` (CreateProcess requests, accepted or
+   * not) and `getRequests` (`GET /processes/v1/{id}` requests).
+   */
   readonly stats = { tokenRequests: 0, tokensIssued: 0, processRequests: 0, getRequests: 0 };
+  /** Delay before the token endpoint answers, in ms; applies to requests arriving after it is set. */
+  tokenDelayMs: number;
   /** Every request received, oldest first. */
   readonly received: ReceivedRequest[] = [];
 
@@ -91,6 +108,7 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#tokenTtlMs = (options.tokenTtlSeconds ?? 3600) * 1000;
+    this.tokenDelayMs = options.tokenDelayMs ?? 0;
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.publicKey = publicKey;
     this.credentials = Object.freeze({
@@ -132,6 +150,8 @@ export class Emulator {
    */
   async handleToken(request: Request, audience: string): Promise<Response> {
     this.stats.tokenRequests++;
+    const delayMs = this.tokenDelayMs;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const text = await request.text();
     this.#record(request, text);
     if (!(request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded')) {

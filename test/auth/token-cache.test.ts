@@ -1,6 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
-import { TokenCache, type TokenCacheOptions } from '../../src/auth/token-cache.js';
+import {
+  describeStoreFailure,
+  TokenCache,
+  type TokenCacheOptions,
+  type TokenStoreBinding,
+  type TokenStoreFailure,
+} from '../../src/auth/token-cache.js';
 import type { AccessToken } from '../../src/auth/token-exchange.js';
+import {
+  MemoryTokenStore,
+  type StoredToken,
+  type TokenStore,
+  type TokenStoreLock,
+} from '../../src/auth/token-store.js';
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -362,5 +374,490 @@ describe('TokenCache', () => {
     await expect(cache.get()).resolves.toBe('real');
     await expect(cache.get()).resolves.toBe('real');
     expect(fetcher).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** Waits (real time) until `condition` holds; the store path has real pauses between polls. */
+async function until(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Caches over one shared store (each cache stands for one process of a fleet), one fake fetcher
+ * counting token requests across all of them, and one fake clock for the caches and the store.
+ */
+function storeSetup(binding: Partial<TokenStoreBinding> = {}, store?: TokenStore) {
+  const clock = { now: 1_000_000 };
+  const memory = new MemoryTokenStore({ now: () => clock.now });
+  const shared = store ?? memory;
+  const failures: TokenStoreFailure[] = [];
+  const calls: Deferred<AccessToken>[] = [];
+  const fetcher = vi.fn(() => {
+    const call = deferred<AccessToken>();
+    calls.push(call);
+    return call.promise;
+  });
+  const cache = (overrides: Partial<TokenCacheOptions> = {}) =>
+    new TokenCache(fetcher, {
+      refreshAheadMs: REFRESH_AHEAD_MS,
+      minValidityMs: MIN_VALIDITY_MS,
+      now: () => clock.now,
+      store: { store: shared, key: 'K', ...binding },
+      onStoreError: (failure) => failures.push(failure),
+      ...overrides,
+    });
+  const token = (value: string, lifetimeSeconds = 3600, from = clock.now): AccessToken => ({
+    value,
+    expiresAt: from + lifetimeSeconds * 1000,
+    lifetimeSeconds,
+  });
+  const stored = (t: AccessToken): StoredToken => ({
+    accessToken: t.value,
+    expiresAt: t.expiresAt,
+    lifetimeSeconds: t.lifetimeSeconds,
+  });
+  /** Answers the n-th token request (0-based) once it has been made. */
+  const answer = async (i: number, t: AccessToken) => {
+    await until(() => calls.length > i, `token request ${i}`);
+    calls[i]?.resolve(t);
+  };
+  return { clock, memory, failures, calls, fetcher, cache, token, stored, answer };
+}
+
+/** A store whose every method fails the given way, counting calls. */
+function brokenStore(fail: () => Promise<never>) {
+  const counts = { get: 0, set: 0, invalidate: 0, lock: 0 };
+  const store: TokenStore = {
+    get: () => {
+      counts.get++;
+      return fail();
+    },
+    set: () => {
+      counts.set++;
+      return fail();
+    },
+    invalidate: () => {
+      counts.invalidate++;
+      return fail();
+    },
+    lock: () => {
+      counts.lock++;
+      return fail();
+    },
+  };
+  return { store, counts };
+}
+
+describe('TokenCache with a token store', () => {
+  it('uses a fresh token found in the store without requesting one', async () => {
+    const { memory, cache, token, stored, fetcher, failures } = storeSetup();
+    const shared = token('SHARED');
+    await memory.set('K', stored(shared), 3_600_000);
+    const c = cache();
+    await expect(c.get()).resolves.toBe('SHARED');
+    await expect(c.get()).resolves.toBe('SHARED');
+    expect(c.expiresAt).toBe(shared.expiresAt);
+    expect(fetcher).not.toHaveBeenCalled();
+    expect(failures).toEqual([]);
+  });
+
+  it('on a cold store, mints under the lock, stores only the token and its expiry, and releases the lock', async () => {
+    const { memory, cache, token, answer, fetcher } = storeSetup();
+    const c = cache();
+    const got = c.get();
+    const t1 = token('T1');
+    await answer(0, t1);
+    await expect(got).resolves.toBe('T1');
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    const kept = await memory.get('K');
+    expect(kept).toEqual({ accessToken: 'T1', expiresAt: t1.expiresAt, lifetimeSeconds: 3600 });
+    expect(Object.keys(kept ?? {}).sort()).toEqual(['accessToken', 'expiresAt', 'lifetimeSeconds']);
+    expect(await memory.lock('K', 1_000)).toBeDefined();
+  });
+
+  it('makes one token request for many concurrent callers spread over several caches sharing the store', async () => {
+    const { cache, token, answer, fetcher, failures } = storeSetup();
+    const fleet = [cache(), cache(), cache(), cache()];
+    const all = Promise.all(fleet.flatMap((c) => Array.from({ length: 50 }, () => c.get())));
+    await answer(0, token('T1'));
+    const values = await all;
+    expect(values).toHaveLength(200);
+    expect(new Set(values)).toEqual(new Set(['T1']));
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    expect(failures).toEqual([]);
+  });
+
+  it('waits for the process holding the lock and uses the token it writes', async () => {
+    const { memory, cache, token, stored, fetcher } = storeSetup();
+    const held = await memory.lock('K', 3_000);
+    const waiting = cache().get();
+    await sleepMs(60);
+    expect(await isSettled(waiting)).toBe(false);
+    expect(fetcher).not.toHaveBeenCalled();
+    await memory.set('K', stored(token('OTHER')), 3_600_000);
+    await held?.release();
+    await expect(waiting).resolves.toBe('OTHER');
+    expect(fetcher).not.toHaveBeenCalled();
+  });
+
+  it('takes over the lock of a holder that died once it expires, and mints once', async () => {
+    const { memory, clock, cache, token, answer, fetcher } = storeSetup();
+    await memory.lock('K', 3_000); // never released, never extended: its holder died
+    const a = cache();
+    const b = cache();
+    const waiting = [a.get(), b.get()];
+    await sleepMs(60);
+    expect(fetcher).not.toHaveBeenCalled();
+    clock.now += 3_000;
+    await answer(0, token('T1'));
+    await expect(Promise.all(waiting)).resolves.toEqual(['T1', 'T1']);
+    expect(fetcher).toHaveBeenCalledTimes(1);
+  });
+
+  it('mints on its own after lockWaitMs when another holder keeps the lock, and says so', async () => {
+    const { memory, cache, token, answer, failures } = storeSetup({ lockWaitMs: 80 });
+    await memory.lock('K', 60_000);
+    const waiting = cache().get();
+    await answer(0, token('LOCAL'));
+    await expect(waiting).resolves.toBe('LOCAL');
+    expect(failures).toEqual([{ operation: 'lock', reason: 'timeout' }]);
+    // It still shares what it minted.
+    expect((await memory.get('K'))?.accessToken).toBe('LOCAL');
+  });
+
+  it('extends the lock while a slow token request runs and releases it afterwards', async () => {
+    const { memory, cache, token, answer } = storeSetup({ lockTtlMs: 60 });
+    const extend = vi.fn<(ms: number) => Promise<boolean>>();
+    const release = vi.fn<() => Promise<void>>();
+    const spying: TokenStore = {
+      get: (key) => memory.get(key),
+      set: (key, value, ttlMs) => memory.set(key, value, ttlMs),
+      lock: async (key, ttlMs) => {
+        const lock = (await memory.lock(key, ttlMs)) as TokenStoreLock;
+        extend.mockImplementation((ms) => lock.extend?.(ms) ?? Promise.resolve(false));
+        release.mockImplementation(() => lock.release());
+        return { extend, release };
+      },
+    };
+    const got = cache({ store: { store: spying, key: 'K', lockTtlMs: 60 } }).get();
+    await until(() => extend.mock.calls.length >= 2, 'two lock extensions');
+    expect(extend).toHaveBeenCalledWith(60);
+    expect(release).not.toHaveBeenCalled();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(release).toHaveBeenCalledTimes(1);
+    const extensions = extend.mock.calls.length;
+    await sleepMs(50);
+    expect(extend.mock.calls.length).toBe(extensions);
+  });
+
+  it('releases the lock even when writing the token fails', async () => {
+    const { memory, cache, token, answer, failures } = storeSetup();
+    const release = vi.fn(async () => undefined);
+    const store: TokenStore = {
+      get: async () => undefined,
+      set: async () => {
+        throw new Error('READONLY You can not write against a read only replica.');
+      },
+      lock: async () => ({ release }),
+    };
+    const got = cache({ store: { store, key: 'K' } }).get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(failures.map((f) => [f.operation, f.reason])).toEqual([['set', 'error']]);
+    expect(await memory.get('K')).toBeUndefined();
+  });
+
+  it('adopts a valid token that is due for refresh when it has nothing better, then refreshes it in the background', async () => {
+    const { memory, clock, cache, token, stored, answer, fetcher } = storeSetup();
+    // Minted by another process an hour minus two minutes ago: inside the 5-minute refresh window.
+    const old = token('OLD', 3600, clock.now - 3_480_000);
+    await memory.set('K', stored(old), 120_000);
+    const c = cache();
+    await expect(c.get()).resolves.toBe('OLD');
+    expect(fetcher).not.toHaveBeenCalled();
+
+    // The next call starts a background refresh: the store still holds OLD, so it mints.
+    await expect(c.get()).resolves.toBe('OLD');
+    await answer(0, token('NEW'));
+    await until(() => c.expiresAt !== old.expiresAt, 'the refreshed token');
+    await expect(c.get()).resolves.toBe('NEW');
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    expect((await memory.get('K'))?.accessToken).toBe('NEW');
+  });
+
+  it('picks up a newer token another process refreshed, instead of minting, when its own is due', async () => {
+    const { memory, clock, cache, token, stored, answer, fetcher } = storeSetup();
+    const c = cache();
+    const got = c.get();
+    const t1 = token('T1');
+    await answer(0, t1);
+    await expect(got).resolves.toBe('T1');
+
+    clock.now = t1.expiresAt - REFRESH_AHEAD_MS + 1_000;
+    await memory.set('K', stored(token('T2')), 3_600_000);
+    await expect(c.get()).resolves.toBe('T1'); // background refresh: reads T2
+    await until(() => c.expiresAt !== t1.expiresAt, 'the shared token');
+    await expect(c.get()).resolves.toBe('T2');
+    expect(fetcher).toHaveBeenCalledTimes(1);
+  });
+
+  it('ignores a stored token below the minimum validity', async () => {
+    const { memory, clock, cache, token, stored, answer } = storeSetup();
+    await memory.set('K', stored(token('DYING', 3600, clock.now - 3_590_000)), 10_000);
+    const got = cache().get();
+    await answer(0, token('FRESH'));
+    await expect(got).resolves.toBe('FRESH');
+  });
+
+  it('keeps serving from memory when the store throws, reports it, and leaves the store alone for a while', async () => {
+    const failure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    const { store, counts } = brokenStore(() => Promise.reject(failure));
+    const { clock, cache, token, answer, failures } = storeSetup({ retryAfterMs: 5_000 }, store);
+    const c = cache();
+    const got = c.get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(failures).toEqual([{ operation: 'get', reason: 'error', error: failure }]);
+    expect(counts).toEqual({ get: 1, set: 0, invalidate: 0, lock: 0 });
+
+    // Within the pause, a refresh goes straight to the token endpoint.
+    c.invalidate('T1');
+    const again = c.get();
+    await answer(1, token('T2'));
+    await expect(again).resolves.toBe('T2');
+    expect(counts).toEqual({ get: 1, set: 0, invalidate: 0, lock: 0 });
+
+    // After it, the store is tried again.
+    clock.now += 5_000;
+    c.invalidate('T2');
+    const later = c.get();
+    await answer(2, token('T3'));
+    await expect(later).resolves.toBe('T3');
+    expect(counts.invalidate).toBe(1);
+  });
+
+  it('treats a store call slower than its timeout as failed', async () => {
+    const { store } = brokenStore(() => new Promise<never>(() => undefined));
+    const { cache, token, answer, failures } = storeSetup({ timeoutMs: 20 }, store);
+    const started = Date.now();
+    const got = cache().get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    expect(failures).toEqual([{ operation: 'get', reason: 'timeout' }]);
+  });
+
+  it('does not blame the store for its own busy event loop: a late timer gives the store a grace', async () => {
+    const store: TokenStore = {
+      // Like a Redis client: the command is flushed on a later tick, the reply comes a few ms after.
+      get: () => new Promise((resolve) => setImmediate(() => setTimeout(() => resolve(undefined), 5))),
+      set: async () => undefined,
+    };
+    const { cache, token, answer, failures } = storeSetup({ timeoutMs: 50 }, store);
+    const got = cache().get();
+    // This process is busy past the store timeout (within the 5× cap), before the store could answer.
+    const busyUntil = Date.now() + 150;
+    while (Date.now() < busyUntil) {
+      // spin
+    }
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(failures).toEqual([]);
+  });
+
+  it('still times out a store that stays silent while this process is busy, within the hard cap', async () => {
+    const { store } = brokenStore(() => new Promise<never>(() => undefined));
+    const { cache, token, answer, failures } = storeSetup({ timeoutMs: 50 }, store);
+    const started = Date.now();
+    const got = cache().get();
+    const busyUntil = Date.now() + 150;
+    while (Date.now() < busyUntil) {
+      // spin
+    }
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(failures).toEqual([{ operation: 'get', reason: 'timeout' }]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('survives a store method that throws synchronously', async () => {
+    const store: TokenStore = {
+      get: () => {
+        throw new TypeError('not a function');
+      },
+      set: async () => undefined,
+    };
+    const { cache, token, answer, failures } = storeSetup({}, store);
+    const got = cache().get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(failures.map((f) => f.operation)).toEqual(['get']);
+  });
+
+  it('reports and ignores a stored value that is not a token, then replaces it', async () => {
+    const set = vi.fn(async () => undefined);
+    const store: TokenStore = {
+      get: async () => ({ accessToken: 42 }) as unknown as StoredToken,
+      set,
+    };
+    const { cache, token, answer, failures } = storeSetup({}, store);
+    const got = cache().get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect(failures).toEqual([{ operation: 'get', reason: 'invalid' }]);
+    expect(set).toHaveBeenCalledTimes(1);
+  });
+
+  it('without lock(), mints and shares the token without waiting for anyone', async () => {
+    const { memory, cache, token, answer } = storeSetup();
+    const store: TokenStore = { get: (k) => memory.get(k), set: (k, v, t) => memory.set(k, v, t) };
+    const got = cache({ store: { store, key: 'K' } }).get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+    expect((await memory.get('K'))?.accessToken).toBe('T1');
+  });
+
+  it('invalidate(token) deletes the shared token only while it is still the refused one', async () => {
+    const { memory, clock, cache, token, stored, answer } = storeSetup();
+    const c = cache();
+    const got = c.get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+
+    // Another process already replaced it: the late invalidation keeps the new token, which is used.
+    await memory.set('K', stored(token('T2', 3600, clock.now + 1)), 3_600_000);
+    c.invalidate('T1');
+    await expect(c.get()).resolves.toBe('T2');
+    expect((await memory.get('K'))?.accessToken).toBe('T2');
+
+    c.invalidate('T2');
+    const next = c.get();
+    await answer(1, token('T3'));
+    await expect(next).resolves.toBe('T3');
+    expect((await memory.get('K'))?.accessToken).toBe('T3');
+  });
+
+  it('never takes a refused token from the store again, even when the store cannot delete it', async () => {
+    const { memory, cache, token, stored, answer, fetcher } = storeSetup();
+    const t1 = token('T1');
+    await memory.set('K', stored(t1), 3_600_000);
+    const noDelete: TokenStore = { get: (k) => memory.get(k), set: (k, v, t) => memory.set(k, v, t) };
+    const c = cache({ store: { store: noDelete, key: 'K' } });
+    await expect(c.get()).resolves.toBe('T1');
+
+    c.invalidate('T1'); // the store still holds T1
+    const next = c.get();
+    await answer(0, token('T2', 3600, t1.expiresAt - 3_600_000 + 1));
+    await expect(next).resolves.toBe('T2');
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    expect((await memory.get('K'))?.accessToken).toBe('T2');
+  });
+
+  it('sends one compare-and-delete per refused token, however many calls report it', async () => {
+    const invalidate = vi.fn(async () => undefined);
+    const { memory, cache, token, answer } = storeSetup();
+    const store: TokenStore = {
+      get: (k) => memory.get(k),
+      set: (k, v, t) => memory.set(k, v, t),
+      invalidate,
+    };
+    const c = cache({ store: { store, key: 'K' } });
+    const got = c.get();
+    await answer(0, token('T1'));
+    await got;
+    for (let i = 0; i < 20; i++) c.invalidate('T1');
+    expect(invalidate).toHaveBeenCalledTimes(1);
+    expect(invalidate).toHaveBeenCalledWith('K', 'T1');
+  });
+
+  it('keeps working when onStoreError throws', async () => {
+    const { store } = brokenStore(() => Promise.reject(new Error('down')));
+    const { cache, token, answer } = storeSetup({}, store);
+    const got = cache({
+      onStoreError: () => {
+        throw new Error('logger broke');
+      },
+    }).get();
+    await answer(0, token('T1'));
+    await expect(got).resolves.toBe('T1');
+  });
+
+  it('rejects callers waiting for another holder when the cache is closed', async () => {
+    const { memory, cache, fetcher } = storeSetup();
+    await memory.lock('K', 60_000);
+    const c = cache();
+    const waiting = c.get();
+    const rejected = expect(waiting).rejects.toThrow('client closed');
+    await sleepMs(30);
+    c.close();
+    await rejected;
+    expect(fetcher).not.toHaveBeenCalled();
+  });
+});
+
+describe('describeStoreFailure', () => {
+  it('names the operation and the kind of error, never the error message', () => {
+    const error = Object.assign(
+      new Error("ERR unknown command 'EVAL', with args beginning with: 'SECRET-TOKEN'"),
+      {
+        command: { name: 'eval', args: ['script', '1', 'key', 'SECRET-TOKEN'] },
+      },
+    );
+    const { message, fields } = describeStoreFailure({ operation: 'invalidate', reason: 'error', error });
+    expect(message).toMatch(/^unico-idcloud: token store/);
+    expect(fields).toEqual({
+      operation: 'invalidate',
+      reason: 'error',
+      errorName: 'Error',
+      errorCode: 'ERR',
+    });
+    expect(JSON.stringify({ message, fields })).not.toContain('SECRET');
+  });
+
+  it('keeps a Node error code and a client error class name', () => {
+    class ConnectionTimeoutError extends Error {
+      override name = 'ConnectionTimeoutError';
+    }
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    expect(describeStoreFailure({ operation: 'get', reason: 'error', error: refused }).fields).toEqual({
+      operation: 'get',
+      reason: 'error',
+      errorName: 'Error',
+      errorCode: 'ECONNREFUSED',
+    });
+    expect(
+      describeStoreFailure({ operation: 'set', reason: 'error', error: new ConnectionTimeoutError('x') })
+        .fields,
+    ).toEqual({ operation: 'set', reason: 'error', errorName: 'ConnectionTimeoutError' });
+  });
+
+  it('drops names and codes that do not look like identifiers, and messages that are not Redis error prefixes', () => {
+    const odd = Object.assign(new Error('Token abc is bad'), { name: 'weird name: abc', code: 'abc def' });
+    expect(describeStoreFailure({ operation: 'get', reason: 'error', error: odd }).fields).toEqual({
+      operation: 'get',
+      reason: 'error',
+      errorName: 'Error',
+    });
+    expect(describeStoreFailure({ operation: 'get', reason: 'error', error: 'a string' }).fields).toEqual({
+      operation: 'get',
+      reason: 'error',
+    });
+  });
+
+  it('has its own message for timeouts, unusable values and a lock held too long', () => {
+    expect(describeStoreFailure({ operation: 'get', reason: 'timeout' }).message).toContain('timed out');
+    expect(describeStoreFailure({ operation: 'get', reason: 'invalid' }).message).toContain('unusable value');
+    expect(describeStoreFailure({ operation: 'lock', reason: 'timeout' })).toEqual({
+      message: expect.stringContaining('kept the token lock too long'),
+      fields: { operation: 'lock', reason: 'timeout' },
+    });
   });
 });

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredToken, TokenStore, TokenStoreLock } from '../auth/token-store.js';
+
+/** Which Redis client library a client comes from. */
+export type RedisClientKind = 'node-redis' | 'ioredis';
+
+/**
+ * The part of a node-redis (`redis` ≥ 4, `@redis/client`) client the store uses: `sendCommand`.
+ * A client from `createClient()` fits; connect it (and give it an `'error'` listener) yourself.
+ */
+export interface NodeRedisClient {
+  /**
+   * Sends one Redis command.
+   * @param args - the command and its arguments, e.g. `['GET', key]`
+   * @returns the command's reply
+   */
+  sendCommand(args: readonly string[]): Promise<unknown>;
+}
+
+/** The part of an ioredis (≥ 5) `Redis` or `Cluster` the store uses: `call`. */
+export interface IoRedisClient {
+  /**
+   * Sends one Redis command.
+   * @param command - the command, e.g. `GET`
+   * @param args - its arguments
+   * @returns the command's reply
+   */
+  call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/** A node-redis or ioredis client. */
+export type RedisClient = NodeRedisClient | IoRedisClient;
+
+/**
+ * Options of {@link createRedisTokenStore}, for naming the client library explicitly.
+ * @example
+ * ```ts
+ * createRedisTokenStore({ client: new Redis(process.env.REDIS_URL!), kind: 'ioredis' });
+ * ```
+ */
+export interface RedisTokenStoreOptions {
+  /** Your connected client; the store never connects, closes or configures it. */
+  readonly client: RedisClient;
+  /** Which library `client` comes from. @default detected: `call()` means ioredis, else `sendCommand()` node-redis */
+  readonly kind?: RedisClientKind | undefined;
+}
+
+type Send = (args: readonly string[]) => Promise<unknown>;
+
+// Keeps the stored token when it expires later than the one being written (a slow, older refresh
+// must not replace a newer token), then writes with the token's remaining lifetime as TTL.
+// KEYS[1] token key; ARGV[1] JSON value, ARGV[2] its expiresAt, ARGV[3] TTL in ms.
+const SET_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and tonumber(decoded.expiresAt) and tonumber(decoded.expiresAt) > tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1`;
+
+// Compare-and-delete: drops the token only if it is still the one the API refused.
+// KEYS[1] token key; ARGV[1] the refused access token.
+const INVALIDATE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local ok, decoded = pcall(cjson.decode, current)
+if ok and type(decoded) == 'table' and decoded.accessToken == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+// Lock release and extension, only by the holder that took it. KEYS[1] lock key; ARGV[1] owner id.
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+const EXTEND_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/**
+ * Creates a {@link TokenStore} on your Redis client, so that every process of a fleet shares one
+ * Unico access token: a cold fleet makes one token request (one process mints under a short
+ * `SET NX PX` lock, the others read its token), and a 401 removes the shared token only if it is
+ * still the one that failed (a Lua compare-and-delete).
+ *
+ * Values are JSON `{ accessToken, expiresAt, lifetimeSeconds }` under
+ * `unico-idcloud:token:<sha256>` with the token's remaining lifetime as TTL; the lock is
+ * `<key>:lock`. The scripts use `cjson`, present in Redis ≥ 2.6 and its usual forks.
+ *
+ * The store never fails a verification: the client bounds every call (500 ms), reports errors to
+ * its `logger.warn`, and falls back to its in-memory token. Neither `redis` nor `ioredis` is a
+ * dependency of this package: bring your own, connected.
+ *
+ * @param client - a connected node-redis (≥ 4) or ioredis (≥ 5) client, or `{ client, kind }`
+ * @returns the store, for the `tokenStore` client option
+ * @throws TypeError when `client` is neither a node-redis nor an ioredis client (or `kind` does not match it)
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import { IdCloudClient } from 'unico-idcloud';
+ * import { createRedisTokenStore } from 'unico-idcloud/redis';
+ *
+ * const redis = createClient({ url: process.env.REDIS_URL });
+ * redis.on('error', () => {}); // node-redis exits the process on an unhandled 'error' event
+ * await redis.connect();
+ * const client = new IdCloudClient({ ...options, tokenStore: createRedisTokenStore(redis) });
+ * ```
+ */
+export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptions): TokenStore {
+  const send = adapt(client);
+  const evalScript = (script: string, key: string, ...args: string[]) =>
+    send(['EVAL', script, '1', key, ...args]);
+
+  return {
+    async get(key: string): Promise<StoredToken | undefined> {
+      const raw = text(await send(['GET', key]));
+      // The client checks the shape; a value that is not JSON is reported as a store error.
+      return raw === undefined ? undefined : (JSON.parse(raw) as StoredToken);
+    },
+
+    async set(key: string, token: StoredToken, ttlMs: number): Promise<void> {
+      // Only these three fields are ever written, whatever else the object carries.
+      const value = JSON.stringify({
+        accessToken: token.accessToken,
+        expiresAt: token.expiresAt,
+        lifetimeSeconds: token.lifetimeSeconds,
+      });
+      await evalScript(SET_SCRIPT, key, value, String(token.expiresAt), String(ttl(ttlMs)));
+    },
+
+    async invalidate(key: string, accessToken: string): Promise<void> {
+      await evalScript(INVALIDATE_SCRIPT, key, accessToken);
+    },
+
+    async lock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
+      const lockKey = `${key}:lock`;
+      const owner = randomUUID();
+      const taken = await send(['SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs))]);
+      if (text(taken) !== 'OK') return undefined;
+      return {
+        async release(): Promise<void> {
+          await evalScript(RELEASE_SCRIPT, lockKey, owner);
+        },
+        async extend(ms: number): Promise<boolean> {
+          return Number(await evalScript(EXTEND_SCRIPT, lockKey, owner, String(ttl(ms)))) === 1;
+        },
+      };
+    },
+  };
+}
+
+function adapt(input: RedisClient | RedisTokenStoreOptions): Send {
+  if (typeof input !== 'object' || input === null) throw notAClient();
+  const isClient = hasMethod(input, 'call') || hasMethod(input, 'sendCommand');
+  const client: unknown = isClient ? input : (input as RedisTokenStoreOptions).client;
+  const kind = isClient ? undefined : (input as RedisTokenStoreOptions).kind;
+  if (typeof client !== 'object' || client === null) throw notAClient();
+  if (kind !== undefined && kind !== 'node-redis' && kind !== 'ioredis') {
+    throw new TypeError('createRedisTokenStore: kind must be "node-redis" or "ioredis"');
+  }
+  // ioredis has both call() and a sendCommand(Command) of its own; node-redis has no call().
+  const resolved: RedisClientKind | undefined =
+    kind ??
+    (hasMethod(client, 'call') ? 'ioredis' : hasMethod(client, 'sendCommand') ? 'node-redis' : undefined);
+  if (resolved === 'ioredis' && hasMethod(client, 'call')) {
+    const io = client as IoRedisClient;
+    return ([command, ...args]) => io.call(command as string, ...args);
+  }
+  if (resolved === 'node-redis' && hasMethod(client, 'sendCommand')) {
+    const node = client as NodeRedisClient;
+    return (args) => node.sendCommand([...args]);
+  }
+  throw notAClient();
+}
+
+function hasMethod(value: object, name: string): boolean {
+  return typeof (value as Record<string, unknown>)[name] === 'function';
+}
+
+function notAClient(): TypeError {
+  return new TypeError(
+    'createRedisTokenStore: expected a node-redis (v4+) client, an ioredis (v5+) client, or { client, kind }',
+  );
+}
+
+/** A reply as text: node-redis and ioredis give strings, or Buffers with some options; nil is `undefined`. */
+function text(reply: unknown): string | undefined {
+  if (reply === null || reply === undefined) return undefined;
+  if (typeof reply === 'string') return reply;
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+  return String(reply);
+}
+
+function ttl(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
+}
