@@ -1,9 +1,11 @@
-// Runs inside a throwaway CommonJS project that installed the packed tarball.
+// Runs inside a throwaway CommonJS project that installed the packed tarball: `require` of both entries.
 const assert = require('node:assert/strict');
-const { IdCloudClient, IdCloudError, InvalidInputError } = require('unico-idcloud');
+const { IdCloudClient, IdCloudError, InvalidInputError, OutcomeUnknownError } = require('unico-idcloud');
 const { SCENARIOS, startEmulatorServer } = require('unico-idcloud/testing');
 
 (async () => {
+  assert.equal(typeof require.resolve('unico-idcloud'), 'string');
+  assert.match(require.resolve('unico-idcloud'), /index\.cjs$/);
   const server = await startEmulatorServer();
   const client = new IdCloudClient(server.clientOptions());
   try {
@@ -13,6 +15,7 @@ const { SCENARIOS, startEmulatorServer } = require('unico-idcloud/testing');
       imageBase64: server.emulator.createCapture(),
     });
     assert.equal(result.kind, 'verified');
+    assert.equal(result.status, 3);
     assert.equal(result.livenessChecked, true);
     await assert.rejects(
       client.createProcess({
@@ -20,18 +23,23 @@ const { SCENARIOS, startEmulatorServer } = require('unico-idcloud/testing');
         useCase: 'Onboarding',
         imageBase64: server.emulator.createCapture(),
       }),
-      (err) => IdCloudError.is(err) && err.code === 'ERR_OUTCOME_UNKNOWN' && err.httpStatus === 503,
+      (err) =>
+        IdCloudError.is(err) &&
+        err instanceof OutcomeUnknownError &&
+        err.code === 'ERR_OUTCOME_UNKNOWN' &&
+        err.reason === 'server-error' &&
+        err.httpStatus === 503,
     );
     await assert.rejects(
       client.createProcess({ subject: { code: '1', name: 'x' }, useCase: 'x', imageBase64: 'x' }),
-      (err) => err instanceof InvalidInputError,
+      (err) => err instanceof InvalidInputError && err.code === 'ERR_INVALID_INPUT',
     );
-    console.log('cjs consumer: ok');
+    console.log(`cjs consumer: ok on node ${process.versions.node}`);
   } finally {
     await client.close();
     await server.close();
   }
 })().catch((err) => {
   console.error(err);
-  process.exit(1);
+  process.exitCode = 1;
 });

@@ -1,4 +1,4 @@
-// Runs inside a throwaway ESM project that installed the packed tarball.
+// Runs inside a throwaway ESM project that installed the packed tarball: `import` of both entries.
 import assert from 'node:assert/strict';
 import { IdCloudClient, IdCloudError, InvalidInputError } from 'unico-idcloud';
 import { SCENARIOS, startEmulatorServer } from 'unico-idcloud/testing';
@@ -13,6 +13,8 @@ try {
   });
   assert.equal(result.kind, 'inconclusive');
   assert.equal(result.liveness, 'failed');
+  assert.equal(result.livenessChecked, true);
+  assert.ok(Object.isFrozen(result.raw));
   await assert.rejects(
     client.createProcess({
       subject: { code: SCENARIOS['cpf-not-found'].cpf, name: 'Luke Skywalker' },
@@ -23,13 +25,18 @@ try {
       IdCloudError.is(err) &&
       err instanceof IdCloudError &&
       err.code === 'ERR_API' &&
-      err.unicoCode === '20507',
+      err.httpStatus === 400 &&
+      err.unicoCode === '20507' &&
+      typeof err.requestId === 'string',
   );
   await assert.rejects(
     client.createProcess({ subject: { code: '1', name: 'x' }, useCase: 'x', imageBase64: 'x' }),
-    (err) => err instanceof InvalidInputError && err.code === 'ERR_INVALID_INPUT',
+    (err) =>
+      err instanceof InvalidInputError &&
+      err.code === 'ERR_INVALID_INPUT' &&
+      err.issues.some((i) => i.path === 'subject.code'),
   );
-  console.log('esm consumer: ok');
+  console.log(`esm consumer: ok on node ${process.versions.node}`);
 } finally {
   await client.close();
   await server.close();

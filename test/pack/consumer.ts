@@ -1,0 +1,94 @@
+// Type-checked (never run) inside throwaway projects that installed the packed tarball, with
+// `moduleResolution` node16, bundler and node10, by the repository's own tsc. Written like an
+// application: a decision from `result.kind`, a reaction to each error `code`.
+import {
+  type AnyIdCloudError,
+  type CreateProcessInput,
+  IdCloudClient,
+  IdCloudError,
+  type ProcessResult,
+} from 'unico-idcloud';
+import { SCENARIOS, startEmulatorServer } from 'unico-idcloud/testing';
+
+type Decision =
+  | { readonly action: 'approve' | 'reprove'; readonly processId: string }
+  | { readonly action: 'retry-capture' | 'review'; readonly reason: string };
+
+export function decide(result: ProcessResult): Decision {
+  switch (result.kind) {
+    case 'verified':
+      // @ts-expect-error "yes" has no separate liveness field
+      result.liveness;
+      return result.livenessChecked
+        ? { action: 'approve', processId: result.id }
+        : { action: 'review', reason: 'identity only: a plain image was sent' };
+    case 'not-verified':
+      return { action: 'reprove', processId: result.id };
+    case 'inconclusive': {
+      const liveness: 'passed' | 'failed' | 'not-checked' | 'unknown' = result.liveness;
+      return liveness === 'failed'
+        ? { action: 'reprove', processId: result.id }
+        : { action: 'retry-capture', reason: `inconclusive, liveness ${liveness}` };
+    }
+    case 'process-error':
+      // @ts-expect-error livenessChecked is only on status-3 kinds
+      result.livenessChecked;
+      return { action: 'retry-capture', reason: `process ${result.id} failed (status ${result.status})` };
+    case 'not-final':
+    case 'unrecognized':
+      return { action: 'review', reason: `no verdict yet (status ${result.status})` };
+    default: {
+      const exhaustive: never = result;
+      return exhaustive;
+    }
+  }
+}
+
+export function describe(err: AnyIdCloudError): string {
+  switch (err.code) {
+    case 'ERR_INVALID_CONFIG':
+    case 'ERR_INVALID_INPUT':
+      return err.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    case 'ERR_TOKEN':
+      return `token refused (${err.reason}, Unico code ${err.unicoCode ?? 'none'})`;
+    case 'ERR_API':
+      return `rejected: HTTP ${err.httpStatus}, Unico code ${err.unicoCode ?? 'none'}`;
+    case 'ERR_RATE_LIMITED':
+      return `retry in ${err.retryAfterMs} ms`;
+    case 'ERR_OUTCOME_UNKNOWN':
+      return `reconcile before retrying (${err.reason}, HTTP ${err.httpStatus ?? 'none'})`;
+    case 'ERR_TIMEOUT':
+      return `timed out after ${err.timeoutMs} ms`;
+    case 'ERR_ABORTED':
+      return err.requestSent ? 'aborted after sending' : 'aborted';
+    case 'ERR_NETWORK':
+      // @ts-expect-error a network error has no HTTP status
+      return `unreachable (${err.httpStatus})`;
+    case 'ERR_INVALID_RESPONSE':
+      return `unexpected HTTP ${err.httpStatus} body`;
+    default: {
+      const exhaustive: never = err;
+      return exhaustive;
+    }
+  }
+}
+
+export async function main(): Promise<void> {
+  const server = await startEmulatorServer();
+  const client = new IdCloudClient(server.clientOptions({ timeoutMs: 10_000 }));
+  const input: CreateProcessInput = {
+    subject: { code: SCENARIOS['inconclusive-liveness-passed'].cpf, name: 'Luke Skywalker' },
+    useCase: 'Onboarding',
+    imageBase64: server.emulator.createCapture(),
+  };
+  try {
+    const decision = decide(await client.createProcess(input, { requestId: 'order-42' }));
+    if ('processId' in decision) process.stdout.write(`${decision.action} ${decision.processId}\n`);
+  } catch (err) {
+    if (!IdCloudError.is(err)) throw err;
+    process.stderr.write(`${err.code}: ${describe(err)} (request ${err.requestId ?? 'none'})\n`);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
