@@ -4,7 +4,10 @@
  * The image is the largest thing the SDK touches (up to ~1.1 MB of text, unbounded for SDK
  * captures), so it is scanned exactly once: the scan validates the alphabet, which also proves
  * the string needs no JSON escaping, so the request body can splice it in without
- * `JSON.stringify` walking it again.
+ * `JSON.stringify` walking it again. The scan is one native regular-expression search for a
+ * character outside the alphabet (irregexp compiles it to machine code: about a third of the cost
+ * of a `charCodeAt` loop, and less than `JSON.stringify` of the same string); the character loop
+ * runs only on failure, to say what and where the defect is.
  */
 
 /** Which of the two documented image forms was sent (spec §3.3). */
@@ -45,25 +48,50 @@ export function checkImage(image: string): ImageCheck {
   return image.startsWith('eyJ') ? checkCapture(image) : checkPlain(image);
 }
 
+// Any character outside base64url and ".": the fast path's only pass over a capture.
+const NOT_JWT = /[^A-Za-z0-9_.-]/;
+// Any character outside standard base64 (padding is stripped before the search).
+const NOT_BASE64 = /[^A-Za-z0-9+/]/;
+
 function checkCapture(jwt: string): ImageCheck {
+  if (NOT_JWT.test(jwt)) return describeCaptureDefect(jwt);
+  // Compact JWS has 3 segments, compact JWE 5: count the dots, stopping at the sixth.
   let dots = 0;
-  for (let i = 0; i < jwt.length; i++) {
-    const c = jwt.charCodeAt(i);
-    const cls = c < 128 ? CLASS[c]! : 0;
-    if (cls & 2) continue;
-    if (cls === 4) {
-      dots++;
-      continue;
-    }
-    return fail(`starts like an SDK capture (JWT) but has a character not allowed in a JWT at position ${i}`);
-  }
-  // Compact JWS has 3 segments, compact JWE 5.
+  for (let at = jwt.indexOf('.'); at !== -1 && dots < 6; at = jwt.indexOf('.', at + 1)) dots++;
   if (dots !== 2 && dots !== 4)
     return fail('starts like an SDK capture (JWT) but does not have 3 or 5 segments');
   return { ok: true, kind: 'sdk-capture', decodedBytes: undefined };
 }
 
+/** Slow path, after the search found a bad character: which one, and where. */
+function describeCaptureDefect(jwt: string): ImageCheck {
+  for (let i = 0; i < jwt.length; i++) {
+    const c = jwt.charCodeAt(i);
+    const cls = c < 128 ? CLASS[c]! : 0;
+    if (cls & 2 || cls === 4) continue;
+    return fail(`starts like an SDK capture (JWT) but has a character not allowed in a JWT at position ${i}`);
+  }
+  return fail('starts like an SDK capture (JWT) but does not have 3 or 5 segments');
+}
+
 function checkPlain(b64: string): ImageCheck {
+  const n = b64.length;
+  let padding = 0;
+  while (padding < 2 && padding < n && b64.charCodeAt(n - 1 - padding) === 61 /* = */) padding++;
+  if (NOT_BASE64.test(padding === 0 ? b64 : b64.slice(0, n - padding))) return describePlainDefect(b64);
+  if (n % 4 !== 0) return fail('is not valid base64: length is not a multiple of 4 (missing "=" padding?)');
+  const decodedBytes = (n / 4) * 3 - padding;
+  if (decodedBytes > MAX_PLAIN_IMAGE_BYTES) {
+    return fail(`decodes to ${decodedBytes} bytes; Unico accepts at most ${MAX_PLAIN_IMAGE_BYTES} (800 KB)`);
+  }
+  if (detectImageFormat(b64) === undefined) {
+    return fail('is not a PNG, JPEG or WebP image (checked by its first bytes)');
+  }
+  return { ok: true, kind: 'plain-image', decodedBytes };
+}
+
+/** Slow path, after the search found a bad character: which one, and where. */
+function describePlainDefect(b64: string): ImageCheck {
   const n = b64.length;
   let padding = 0;
   for (let i = 0; i < n; i++) {
@@ -78,15 +106,7 @@ function checkPlain(b64: string): ImageCheck {
       return fail('contains whitespace or line breaks; send unwrapped base64');
     return fail(`is not base64: unexpected character at position ${i}`);
   }
-  if (n % 4 !== 0) return fail('is not valid base64: length is not a multiple of 4 (missing "=" padding?)');
-  const decodedBytes = (n / 4) * 3 - padding;
-  if (decodedBytes > MAX_PLAIN_IMAGE_BYTES) {
-    return fail(`decodes to ${decodedBytes} bytes; Unico accepts at most ${MAX_PLAIN_IMAGE_BYTES} (800 KB)`);
-  }
-  if (detectImageFormat(b64) === undefined) {
-    return fail('is not a PNG, JPEG or WebP image (checked by its first bytes)');
-  }
-  return { ok: true, kind: 'plain-image', decodedBytes };
+  return fail('is not base64');
 }
 
 /**

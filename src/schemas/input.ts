@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { FieldIssue } from '../errors.js';
 import { isValidCpf, normalizeCpf } from '../internal/cpf.js';
 import { checkImage, type ImageKind } from '../internal/image.js';
@@ -16,49 +16,59 @@ const isoDate = (value: string): boolean => {
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return date.toISOString().startsWith(value);
 };
+const notBlank = (v: string): boolean => v.trim().length > 0;
 
-const cpf = text().transform((value, ctx) => {
-  const digits = normalizeCpf(value);
-  if (digits === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'must be a CPF: 11 digits, or formatted as 000.000.000-00' });
-    return z.NEVER;
-  }
-  if (!isValidCpf(digits)) {
-    ctx.addIssue({ code: 'custom', message: 'is not a valid CPF (check digits do not match)' });
-    return z.NEVER;
-  }
-  return digits;
-});
+/**
+ * Built on the first call rather than at import: importing the SDK should cost close to nothing.
+ * `zod/mini` rather than `zod`: the same v4 core, but tree-shakable, so a bundle (ours or a
+ * user's) carries only the checks used here.
+ */
+function buildInputSchema() {
+  const subject = z.strictObject(
+    {
+      // Two checks, so exactly one message comes out: the shape, else the check digits.
+      code: text().check(
+        z.refine(
+          (v) => normalizeCpf(v) !== undefined,
+          'must be a CPF: 11 digits, or formatted as 000.000.000-00',
+        ),
+        z.refine((v) => {
+          const digits = normalizeCpf(v);
+          return digits === undefined || isValidCpf(digits);
+        }, 'is not a valid CPF (check digits do not match)'),
+      ),
+      name: text().check(
+        z.refine(notBlank, 'must not be empty'),
+        z.refine((v) => v === v.trim(), 'must not start or end with spaces'),
+        z.refine((v) => !v.includes('  '), 'must not contain two consecutive spaces'),
+      ),
+      gender: z.optional(z.enum(['M', 'F'], { error: expected('"M" or "F"') })),
+      birthDate: z.optional(text().check(z.refine(isoDate, 'must be a date as YYYY-MM-DD'))),
+      email: z.optional(z.email({ error: 'must be an e-mail address' })),
+      phone: z.optional(
+        text().check(
+          z.regex(/^\d{10,15}$/, 'must be 10 to 15 digits: country code, area code and number, no "+"'),
+        ),
+      ),
+      clientReference: z.optional(
+        text().check(z.regex(/^\S{1,256}$/, 'must be 1 to 256 characters without spaces')),
+      ),
+    },
+    { error: expected('an object') },
+  );
+  return z.strictObject(
+    {
+      subject,
+      useCase: text().check(z.refine(notBlank, 'must not be empty')),
+      // The alphabet, form and size are checked by checkImage, in one pass over the string.
+      imageBase64: text(),
+      subsidiaryId: z.optional(z.uuid({ error: 'must be a UUID' })),
+    },
+    { error: expected('an object') },
+  );
+}
 
-const subjectSchema = z.strictObject(
-  {
-    code: cpf,
-    name: text()
-      .refine((v) => v.trim().length > 0, 'must not be empty')
-      .refine((v) => v === v.trim(), 'must not start or end with spaces')
-      .refine((v) => !v.includes('  '), 'must not contain two consecutive spaces'),
-    gender: z.enum(['M', 'F'], { error: expected('"M" or "F"') }).optional(),
-    birthDate: text().refine(isoDate, 'must be a date as YYYY-MM-DD').optional(),
-    email: z.email({ error: 'must be an e-mail address' }).optional(),
-    phone: text()
-      .regex(/^\d{10,15}$/, 'must be 10 to 15 digits: country code, area code and number, no "+"')
-      .optional(),
-    clientReference: text()
-      .regex(/^\S{1,256}$/, 'must be 1 to 256 characters without spaces')
-      .optional(),
-  },
-  { error: expected('an object') },
-);
-
-const inputSchema = z.strictObject(
-  {
-    subject: subjectSchema,
-    useCase: text().refine((v) => v.trim().length > 0, 'must not be empty'),
-    imageBase64: text(),
-    subsidiaryId: z.uuid({ error: 'must be a UUID' }).optional(),
-  },
-  { error: expected('an object') },
-);
+let inputSchema: ReturnType<typeof buildInputSchema> | undefined;
 
 /** The request body a caller gives to `createProcess`. */
 export interface CreateProcessInput {
@@ -72,6 +82,7 @@ export interface CreateProcessInput {
     readonly gender?: 'M' | 'F' | undefined;
     /** `YYYY-MM-DD`. */
     readonly birthDate?: string | undefined;
+    /** E-mail address. */
     readonly email?: string | undefined;
     /** Digits only: country code + area code + number, e.g. `5511974749090`. */
     readonly phone?: string | undefined;
@@ -91,8 +102,8 @@ export interface CreateProcessInput {
 
 /** A validated request, ready to send. */
 export interface PreparedRequest {
-  /** JSON body. */
-  readonly body: string;
+  /** JSON body, UTF-8. */
+  readonly body: Uint8Array<ArrayBuffer>;
   readonly imageKind: ImageKind;
   /** Values of this call to scrub from any server text that ends up in an error. */
   readonly sensitive: readonly string[];
@@ -107,6 +118,7 @@ export type PrepareOutcome = { ok: true; request: PreparedRequest } | { ok: fals
  * @returns the prepared request or the list of issues
  */
 export function prepareCreateProcess(input: unknown): PrepareOutcome {
+  inputSchema ??= buildInputSchema();
   const parsed = inputSchema.safeParse(input);
   const issues: FieldIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(toFieldIssues);
   const image = (input as { imageBase64?: unknown } | null)?.imageBase64;
@@ -114,11 +126,22 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
   if (check !== undefined && !check.ok) issues.push({ path: 'imageBase64', message: check.message });
   if (!parsed.success || check === undefined || !check.ok || issues.length > 0) return { ok: false, issues };
 
-  const { imageBase64, subject, ...rest } = parsed.data;
+  const { imageBase64, subject: given, ...rest } = parsed.data;
+  // The only normalisation: a formatted CPF is sent as its digits (the checks above proved it is one).
+  const subject = { ...given, code: normalizeCpf(given.code) ?? given.code };
   // The image was proven to hold only base64/JWT characters, which need no JSON escaping, so it
   // is spliced in rather than run through JSON.stringify a second time.
   const head = JSON.stringify({ subject, ...rest });
-  const body = `${head.slice(0, -1)},"imageBase64":"${imageBase64}"}`;
+  // Built as bytes in one buffer: handing undici a 1 MB string costs a flatten and an encode of a
+  // fresh allocation per call (docs/performance.md). The image is ASCII, so its byte length is
+  // its string length.
+  const encoder = new TextEncoder();
+  const prefix = encoder.encode(`${head.slice(0, -1)},"imageBase64":"`);
+  const body = new Uint8Array(prefix.length + imageBase64.length + 2);
+  body.set(prefix, 0);
+  encoder.encodeInto(imageBase64, body.subarray(prefix.length));
+  body[body.length - 2] = 0x22; // "
+  body[body.length - 1] = 0x7d; // }
   const sensitive = [
     subject.code,
     subject.name,

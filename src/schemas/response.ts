@@ -1,17 +1,22 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { FieldIssue } from '../errors.js';
 import type { ImageKind } from '../internal/image.js';
 
 /**
  * The envelope every 2xx body must have. Everything else is optional and loosely typed: unknown
  * fields, unknown enum values and other capabilities' blocks must never make a verdict throw.
+ * Built on the first response rather than at import (see `schemas/input.ts`).
  */
-const processBodySchema = z.looseObject({
-  id: z.string().min(1),
-  status: z.number().int(),
-  unicoId: z.looseObject({ result: z.unknown() }).optional().catch(undefined),
-  liveness: z.unknown().optional(),
-});
+function buildProcessBodySchema() {
+  return z.looseObject({
+    id: z.string().check(z.minLength(1)),
+    status: z.number().check(z.int()),
+    unicoId: z.catch(z.optional(z.looseObject({ result: z.unknown() })), undefined),
+    liveness: z.optional(z.unknown()),
+  });
+}
+
+let processBodySchema: ReturnType<typeof buildProcessBodySchema> | undefined;
 
 /**
  * What the liveness value means for this call. `'not-checked'`: a plain image was sent, so no
@@ -41,11 +46,13 @@ interface CompletedBase extends ResultBase {
 
 /** Status 3, `unicoId.result = "yes"`: the face belongs to the CPF holder (liveness included when checked). */
 export interface VerifiedResult extends CompletedBase {
+  /** Discriminant: the face belongs to the CPF holder. */
   readonly kind: 'verified';
 }
 
 /** Status 3, `unicoId.result = "no"`: the face does not belong to the CPF holder. */
 export interface NotVerifiedResult extends CompletedBase {
+  /** Discriminant: the face does not belong to the CPF holder. */
   readonly kind: 'not-verified';
   /** Present only when Unico sent a `liveness` field (usually absent for `no`). */
   readonly liveness?: Liveness;
@@ -53,6 +60,7 @@ export interface NotVerifiedResult extends CompletedBase {
 
 /** Status 3, `unicoId.result = "inconclusive"`: not enough evidence; see `liveness`. */
 export interface InconclusiveResult extends CompletedBase {
+  /** Discriminant: no identity verdict; `liveness` decides what to do. */
   readonly kind: 'inconclusive';
   /** `'failed'`: reprove. `'passed'` (live person, identity undetermined): retry with a new capture. */
   readonly liveness: Liveness;
@@ -60,17 +68,20 @@ export interface InconclusiveResult extends CompletedBase {
 
 /** Status 5: processing failed. Unico's advice: retry with a new capture (the old one is consumed). */
 export interface ProcessErrorResult extends ResultBase {
+  /** Discriminant: processing failed (status 5). */
   readonly kind: 'process-error';
   readonly status: 5;
 }
 
 /** Any other status (1 processing, 2 divergence, 4 canceled, or one not documented today): no verdict. */
 export interface NotFinalResult extends ResultBase {
+  /** Discriminant: the process has no final verdict (any status but 3 and 5). */
   readonly kind: 'not-final';
 }
 
 /** Status 3 without a readable `unicoId.result` (missing, or a value not documented today): no verdict. */
 export interface UnrecognizedResult extends ResultBase {
+  /** Discriminant: status 3 without a verdict this SDK can read. */
   readonly kind: 'unrecognized';
   readonly status: 3;
 }
@@ -94,6 +105,7 @@ export type DecodeOutcome = { ok: true; result: ProcessResult } | { ok: false; i
  * @returns the result, or issues when `id`/`status` are missing or malformed
  */
 export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId: string): DecodeOutcome {
+  processBodySchema ??= buildProcessBodySchema();
   const parsed = processBodySchema.safeParse(json);
   if (!parsed.success) {
     return {
@@ -147,13 +159,17 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Error body of the API (spec §5.1): `code` string or number; text in `description` or `message`. */
-const apiErrorSchema = z.object({
-  error: z.object({
-    code: z.union([z.string(), z.number()]).optional().catch(undefined),
-    description: z.string().optional().catch(undefined),
-    message: z.string().optional().catch(undefined),
-  }),
-});
+function buildApiErrorSchema() {
+  return z.object({
+    error: z.object({
+      code: z.catch(z.optional(z.union([z.string(), z.number()])), undefined),
+      description: z.catch(z.optional(z.string()), undefined),
+      message: z.catch(z.optional(z.string()), undefined),
+    }),
+  });
+}
+
+let apiErrorSchema: ReturnType<typeof buildApiErrorSchema> | undefined;
 
 /**
  * Reads Unico's application code and text out of an error body, defensively.
@@ -161,6 +177,7 @@ const apiErrorSchema = z.object({
  * @returns code as a string and the raw text, each when present
  */
 export function decodeApiError(json: unknown): { code: string | undefined; text: string | undefined } {
+  apiErrorSchema ??= buildApiErrorSchema();
   const parsed = apiErrorSchema.safeParse(json);
   if (!parsed.success) return { code: undefined, text: undefined };
   const { code, description, message } = parsed.data.error;

@@ -191,7 +191,7 @@ describe('properties', () => {
         accepted++;
         expect(apiRequests).toHaveLength(1);
         const given = value as { subject: { code: string } };
-        const sent = JSON.parse(apiRequests[0]?.body ?? '');
+        const sent = JSON.parse(new TextDecoder().decode(apiRequests[0]?.body as Uint8Array));
         const expected = JSON.parse(
           JSON.stringify({
             ...given,

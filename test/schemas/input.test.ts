@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { FieldIssue } from '../../src/errors.js';
 import { type PreparedRequest, prepareCreateProcess } from '../../src/schemas/input.js';
 
+/** The request body is UTF-8 bytes; the tests read it back as text. */
+const utf8 = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
 const PNG_HEADER = [
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
 ];
@@ -53,7 +56,7 @@ const without = (obj: Record<string, unknown>, key: string) => {
 describe('prepareCreateProcess: valid input', () => {
   it('builds the body of a minimal input unchanged', () => {
     const request = prepared(minimal());
-    expect(JSON.parse(request.body)).toEqual({
+    expect(JSON.parse(utf8(request.body))).toEqual({
       subject: { code: CPF_DIGITS, name: NAME },
       useCase: 'Onboarding',
       imageBase64: PNG,
@@ -77,7 +80,7 @@ describe('prepareCreateProcess: valid input', () => {
       subsidiaryId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
     };
     const request = prepared(input);
-    expect(JSON.parse(request.body)).toEqual({
+    expect(JSON.parse(utf8(request.body))).toEqual({
       ...input,
       subject: { ...input.subject, code: '52998224725' },
     });
@@ -94,12 +97,12 @@ describe('prepareCreateProcess: valid input', () => {
   it('produces valid JSON for a name with quotes, backslashes and accents', () => {
     const name = 'João "Jota" D\'Ávila \\ Ñ';
     const request = prepared(withSubject({ name }));
-    expect((JSON.parse(request.body) as { subject: { name: string } }).subject.name).toBe(name);
+    expect((JSON.parse(utf8(request.body)) as { subject: { name: string } }).subject.name).toBe(name);
   });
 
   it('leaves out optional fields given as undefined', () => {
     const input = { ...withSubject({ gender: undefined, email: undefined }), subsidiaryId: undefined };
-    expect(JSON.parse(prepared(input).body)).toEqual({
+    expect(JSON.parse(utf8(prepared(input).body))).toEqual({
       subject: { code: CPF_DIGITS, name: NAME },
       useCase: 'Onboarding',
       imageBase64: PNG,
