@@ -47,6 +47,7 @@ export interface FieldIssue {
 export interface ErrorContext {
   /** Client-generated id of the call (sent as `X-Request-Id`), stable across retries. */
   readonly requestId?: string | undefined;
+  /** What caused this error, when it wraps one (e.g. a connection failure). */
   readonly cause?: unknown;
 }
 
@@ -87,6 +88,12 @@ export class IdCloudError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
+  /**
+   * `instanceof IdCloudError` is true for any SDK error, also one raised by another copy of the
+   * package (ESM and CJS builds, duplicate installs); `instanceof` a subclass checks the prototype.
+   * @param value - anything caught
+   * @returns whether `value` is an instance
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     // Subclasses keep the normal prototype check; the base class also accepts errors branded by
     // another copy of this package.
@@ -117,7 +124,10 @@ export class InvalidInputError extends IdCloudError {
   }
 }
 
-/** Details parsed from a token endpoint failure. */
+/**
+ * Details parsed from a token endpoint failure.
+ * @inline
+ */
 export interface TokenErrorDetails extends ErrorContext {
   /** HTTP status of the token endpoint, when it answered. */
   readonly httpStatus?: number | undefined;
@@ -128,7 +138,7 @@ export interface TokenErrorDetails extends ErrorContext {
   /** `error_description` as sent by Unico (scrubbed, truncated). */
   readonly description?: string | undefined;
   /** Set when the token endpoint could not be reached or did not answer in time. */
-  readonly reason?: 'network' | 'timeout' | 'invalid-response' | 'rejected' | undefined;
+  readonly reason?: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing' | undefined;
 }
 
 /**
@@ -137,11 +147,20 @@ export interface TokenErrorDetails extends ErrorContext {
  */
 export class TokenError extends IdCloudError {
   declare readonly code: 'ERR_TOKEN';
+  /** HTTP status of the token endpoint, when it answered. */
   readonly httpStatus: number | undefined;
+  /** OAuth2 `error` field, e.g. `invalid_grant`, when the body had one. */
   readonly oauthError: string | undefined;
+  /** Dotted Unico code parsed from `error_description`, e.g. `1.2.22`; see docs/errors.md. */
   readonly unicoCode: string | undefined;
+  /** `error_description` as sent by Unico (scrubbed of secrets, truncated). */
   readonly description: string | undefined;
-  readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected';
+  /**
+   * `'rejected'`: the endpoint answered with an error (see `unicoCode`); `'network'`: it could not be
+   * reached; `'timeout'`: it did not answer in time; `'invalid-response'`: its answer was unreadable.
+   */
+  /** `signing`: the configured `signer` failed or returned no usable signature. */
+  readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing';
   constructor(message: string, details: TokenErrorDetails = {}) {
     super('ERR_TOKEN', message, details);
     this.httpStatus = details.httpStatus;
@@ -152,8 +171,12 @@ export class TokenError extends IdCloudError {
   }
 }
 
-/** Details parsed from an API error body `{"error":{"code","description"}}`. */
+/**
+ * Details parsed from an API error body `{"error":{"code","description"}}`.
+ * @inline
+ */
 export interface ApiErrorDetails extends ErrorContext {
+  /** HTTP status of Unico's answer (4xx). */
   readonly httpStatus: number;
   /** Unico's application code (always a string, e.g. `"20507"`), when the body had one. */
   readonly unicoCode?: string | undefined;
@@ -164,8 +187,11 @@ export interface ApiErrorDetails extends ErrorContext {
 /** Unico answered with a 4xx it processed and rejected; retrying the same request will not help. */
 export class ApiError extends IdCloudError {
   declare readonly code: 'ERR_API';
+  /** HTTP status of Unico's answer (4xx), e.g. 400. */
   readonly httpStatus: number;
+  /** Unico's application code (always a string, e.g. `"20507"`), when the body had one; see docs/errors.md. */
   readonly unicoCode: string | undefined;
+  /** Unico's description or message (scrubbed of the caller's personal data, truncated). */
   readonly description: string | undefined;
   constructor(details: ApiErrorDetails) {
     const what = details.unicoCode === undefined ? '' : ` code ${details.unicoCode}`;
@@ -180,6 +206,7 @@ export class ApiError extends IdCloudError {
 /** HTTP 429 after the SDK's own retries: wait `retryAfterMs` before trying again. */
 export class RateLimitedError extends IdCloudError {
   declare readonly code: 'ERR_RATE_LIMITED';
+  /** Always 429. */
   readonly httpStatus = 429;
   /** How long Unico asked to wait (from `Retry-After`), or the SDK's backoff suggestion. */
   readonly retryAfterMs: number;
@@ -199,6 +226,7 @@ export type OutcomeUnknownReason = 'server-error' | 'connection-lost' | 'timeout
  */
 export class OutcomeUnknownError extends IdCloudError {
   declare readonly code: 'ERR_OUTCOME_UNKNOWN';
+  /** What happened after the request was sent. */
   readonly reason: OutcomeUnknownReason;
   /** HTTP status when Unico (or a proxy) answered with a 5xx. */
   readonly httpStatus: number | undefined;
@@ -220,6 +248,7 @@ export class OutcomeUnknownError extends IdCloudError {
 /** The call's time budget ran out before the request could reach Unico. */
 export class TimeoutError extends IdCloudError {
   declare readonly code: 'ERR_TIMEOUT';
+  /** The budget that ran out, in ms. */
   readonly timeoutMs: number;
   constructor(timeoutMs: number, context: ErrorContext = {}) {
     super('ERR_TIMEOUT', `Timed out after ${timeoutMs} ms before the request reached Unico`, context);
@@ -253,7 +282,9 @@ export class NetworkError extends IdCloudError {
 /** A 2xx body that is not JSON or lacks `id`/`status`. */
 export class InvalidResponseError extends IdCloudError {
   declare readonly code: 'ERR_INVALID_RESPONSE';
+  /** HTTP status of the 2xx answer. */
   readonly httpStatus: number;
+  /** What is missing or malformed in the body (paths only, never values). */
   readonly issues: readonly FieldIssue[];
   constructor(httpStatus: number, issues: readonly FieldIssue[], context: ErrorContext = {}) {
     super(

@@ -1,7 +1,23 @@
+export type { AssertionSigner } from './auth/assertion.js';
+export type { PrivateKeyInput, WebCryptoKey } from './auth/private-key.js';
+export type { StoredToken, TokenStore, TokenStoreLock } from './auth/token-store.js';
+export { MemoryTokenStore } from './auth/token-store.js';
 export type { CallOptions, GetProcessOptions } from './client/client.js';
 export { IdCloudClient } from './client/client.js';
 export type { CustomEnvironment, Environment } from './client/environment.js';
 export { ENVIRONMENTS } from './client/environment.js';
+export type { FetchTransportOptions } from './client/fetch-transport.js';
+export { createFetchTransport } from './client/fetch-transport.js';
+export type {
+  AppInfo,
+  Hooks,
+  Operation,
+  RequestEndEvent,
+  RequestStartEvent,
+  RetryEvent,
+  TokenRefreshEvent,
+} from './client/observability.js';
+export { CHANNELS } from './client/observability.js';
 export type { ClientOptions, Logger, ServiceAccount } from './client/options.js';
 export type { Transport, TransportRequest, TransportResponse } from './client/transport.js';
 export { TransportError } from './client/transport.js';

@@ -1,9 +1,8 @@
-import type { KeyObject } from 'node:crypto';
 import { backoffMs, parseRetryAfter } from '../client/retry.js';
 import { type Transport, TransportError } from '../client/transport.js';
 import { TokenError } from '../errors.js';
 import { createDeadline, sleep } from '../internal/signal.js';
-import { signAssertion } from './assertion.js';
+import { type AssertionKey, AssertionSigningError, signAssertion } from './assertion.js';
 import { type AccessToken, exchangeAssertion } from './token-exchange.js';
 
 /** Everything a token refresh needs. */
@@ -12,7 +11,8 @@ export interface TokenProviderConfig {
   readonly tokenUrl: string;
   readonly issuer: string;
   readonly audience: string;
-  readonly key: KeyObject | CryptoKey;
+  /** A key, or a KMS/HSM signing callback. */
+  readonly key: AssertionKey;
   /** Budget of one refresh, all attempts included, in ms. */
   readonly timeoutMs: number;
   /** Budget of each attempt, in ms (a slow attempt is abandoned and retried). @default timeoutMs */
@@ -22,15 +22,16 @@ export interface TokenProviderConfig {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Assertion lifetime: short, well inside Unico's 3600 s cap. */
-const ASSERTION_LIFETIME_SECONDS = 300;
 /**
  * RS256 signatures are deterministic, and Unico forbids `jti`: two assertions with the same `iat`
- * and `exp` are byte-identical, and the second is refused as reused (1.2.7). `exp` is the only
- * free claim, so each assertion takes a lifetime below the nominal one, random across processes
- * (fleets minting in the same second) and never repeating the previous one within a process.
+ * and `exp` are byte-identical, and the second is refused as reused (1.2.7). `exp` is the only free
+ * claim, so each assertion draws its lifetime from a range — random across processes (a fleet
+ * minting in the same second: 8 processes collide with ~3.5% odds, and a collision costs one
+ * retry with a fresh assertion) and never repeated within a process. Short, well inside Unico's
+ * 3600 s cap: an assertion is exchanged at once.
  */
-const LIFETIME_JITTER_SECONDS = 120;
+const MIN_LIFETIME_SECONDS = 120;
+const MAX_LIFETIME_SECONDS = 900;
 // Codes cured by one fresh assertion (expired: clock skew; already used).
 const FRESH_ASSERTION_CODES = new Set(['1.2.4', '1.2.7']);
 // Ignore Date-header skew below this: the header has one-second resolution.
@@ -64,9 +65,11 @@ export function createTokenFetcher(
       usedSecond = issuedAt;
       usedLifetimes.clear();
     }
-    let lifetimeSeconds = ASSERTION_LIFETIME_SECONDS - Math.floor(Math.random() * LIFETIME_JITTER_SECONDS);
-    while (usedLifetimes.has(lifetimeSeconds))
-      lifetimeSeconds = lifetimeSeconds > 1 ? lifetimeSeconds - 1 : 300;
+    const span = MAX_LIFETIME_SECONDS - MIN_LIFETIME_SECONDS + 1;
+    let offset = Math.floor(Math.random() * span);
+    while (usedLifetimes.has(MIN_LIFETIME_SECONDS + offset) && usedLifetimes.size < span)
+      offset = (offset + 1) % span;
+    const lifetimeSeconds = MIN_LIFETIME_SECONDS + offset;
     usedLifetimes.add(lifetimeSeconds);
     return { issuedAt, lifetimeSeconds };
   };
@@ -77,12 +80,7 @@ export function createTokenFetcher(
     let freshAssertionUsed = false;
     try {
       for (;;) {
-        const assertion = await signAssertion({
-          issuer: config.issuer,
-          audience: config.audience,
-          key: config.key,
-          ...nextClaims(),
-        });
+        const assertion = await sign(config, nextClaims(), deadline.signal);
         let waitMs: number;
         const attempt = createDeadline(
           Math.min(config.attemptTimeoutMs ?? config.timeoutMs, deadline.remainingMs() || 1),
@@ -140,4 +138,31 @@ export function createTokenFetcher(
       deadline.dispose();
     }
   };
+}
+
+/** Signs one assertion; any failure is a {@link TokenError}, since nothing can be sent without it. */
+async function sign(
+  config: TokenProviderConfig,
+  claims: { issuedAt: number; lifetimeSeconds: number },
+  signal: AbortSignal,
+): Promise<string> {
+  try {
+    return await signAssertion({
+      issuer: config.issuer,
+      audience: config.audience,
+      key: config.key,
+      ...claims,
+      signal,
+    });
+  } catch (err) {
+    if (signal.aborted) {
+      throw new TokenError(`Signing the client assertion did not finish within ${config.timeoutMs} ms`, {
+        reason: 'timeout',
+        cause: err,
+      });
+    }
+    // Our own messages only: what a KMS client or jose threw stays in `cause`.
+    const what = err instanceof AssertionSigningError ? err.message : 'the key could not sign';
+    throw new TokenError(`Could not sign the client assertion: ${what}`, { reason: 'signing', cause: err });
+  }
 }

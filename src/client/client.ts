@@ -1,5 +1,7 @@
-import { TokenCache } from '../auth/token-cache.js';
+import { describeStoreFailure, LOCK_TTL_MS, TokenCache } from '../auth/token-cache.js';
+import type { AccessToken } from '../auth/token-exchange.js';
 import { createTokenFetcher } from '../auth/token-provider.js';
+import { tokenStoreKey } from '../auth/token-store.js';
 import {
   AbortedError,
   ApiError,
@@ -15,17 +17,19 @@ import {
 import type { ImageKind } from '../internal/image.js';
 import { scrubText } from '../internal/redact.js';
 import { createDeadline, type Deadline, sleep } from '../internal/signal.js';
+import { createDefaultTransport } from '../platform/node.js';
 import { type CreateProcessInput, prepareCreateProcess } from '../schemas/input.js';
 import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schemas/response.js';
-import { VERSION } from '../version.js';
+import {
+  createObserver,
+  type Observer,
+  type Operation,
+  type RetryEvent,
+  userAgent,
+} from './observability.js';
 import { type ClientOptions, type NormalizedOptions, normalizeOptions } from './options.js';
 import { backoffMs, parseRetryAfter } from './retry.js';
-import {
-  createUndiciTransport,
-  type Transport,
-  TransportError,
-  type TransportResponse,
-} from './transport.js';
+import { type Transport, TransportError, type TransportResponse } from './transport.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -50,9 +54,10 @@ export interface GetProcessOptions extends CallOptions {
 
 /** How one API request is sent and decoded. */
 interface Exchange {
+  readonly operation: Operation;
   readonly method: 'GET' | 'POST';
   readonly path: string;
-  readonly body?: string;
+  readonly body?: Uint8Array<ArrayBuffer>;
   /** GET: a retry cannot create anything. POST: only unsent failures may be retried. */
   readonly idempotent: boolean;
   readonly imageKind: ImageKind;
@@ -66,7 +71,6 @@ const MAX_API_BODY_BYTES = 1024 * 1024;
 const TOKEN_REJECTED_CODES = new Set(['10501', '10502']);
 const REFRESH_AHEAD_MS = 5 * 60_000;
 const MIN_VALIDITY_MS = 30_000;
-const USER_AGENT = `unico-idcloud/${VERSION}`;
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
@@ -90,6 +94,8 @@ export class IdCloudClient {
   readonly #options: NormalizedOptions;
   readonly #transport: Transport;
   readonly #tokens: TokenCache;
+  readonly #observer: Observer;
+  readonly #userAgent: string;
 
   /**
    * @param options - environment, service account, API key and limits
@@ -97,28 +103,55 @@ export class IdCloudClient {
    */
   constructor(options: ClientOptions) {
     this.#options = normalizeOptions(options);
+    this.#observer = createObserver(this.#options.hooks, this.#options.logger);
+    this.#userAgent = userAgent(this.#options.appInfo);
     const { environment, logger } = this.#options;
     this.#transport =
-      this.#options.transport ?? createUndiciTransport({ dispatcher: this.#options.dispatcher });
-    const fetchToken = createTokenFetcher({
-      transport: this.#transport,
-      tokenUrl: environment.tokenUrl,
-      issuer: this.#options.issuer,
-      audience: environment.audience,
-      key: this.#options.key,
-      timeoutMs: this.#options.tokenTimeoutMs,
-      attemptTimeoutMs: this.#options.tokenAttemptTimeoutMs,
-      maxRetries: this.#options.maxRetries,
-      headers: { 'user-agent': USER_AGENT },
-    });
+      this.#options.transport ?? createDefaultTransport({ dispatcher: this.#options.dispatcher });
+    const fetchToken = this.#observeTokens(
+      createTokenFetcher({
+        transport: this.#transport,
+        tokenUrl: environment.tokenUrl,
+        issuer: this.#options.issuer,
+        audience: environment.audience,
+        key: this.#options.key,
+        timeoutMs: this.#options.tokenTimeoutMs,
+        attemptTimeoutMs: this.#options.tokenAttemptTimeoutMs,
+        maxRetries: this.#options.maxRetries,
+        headers: { 'user-agent': this.#userAgent },
+      }),
+    );
+    const { tokenStore } = this.#options;
     this.#tokens = new TokenCache(fetchToken, {
       refreshAheadMs: REFRESH_AHEAD_MS,
       minValidityMs: MIN_VALIDITY_MS,
+      store:
+        tokenStore === undefined
+          ? undefined
+          : {
+              store: tokenStore,
+              // A hash of who the token is for, never the private key or the API key.
+              key: tokenStoreKey({
+                environment: environment.name,
+                tokenUrl: environment.tokenUrl,
+                tenantId: options.serviceAccount.tenantId,
+                accountName: options.serviceAccount.accountName,
+              }),
+              // A live lock holder is done within its token budget; a dead one's lock expires.
+              lockWaitMs: this.#options.tokenTimeoutMs + LOCK_TTL_MS,
+            },
+      onStoreError: (failure) => {
+        const { message, fields } = describeStoreFailure(failure);
+        logger?.warn(fields, message);
+      },
       onBackgroundError: (err) =>
-        logger?.warn('unico-idcloud: background token refresh failed; the current token is still valid', {
-          code: IdCloudError.is(err) ? err.code : 'unknown',
-          unicoCode: err instanceof TokenError ? err.unicoCode : undefined,
-        }),
+        logger?.warn(
+          {
+            code: IdCloudError.is(err) ? err.code : 'unknown',
+            unicoCode: err instanceof TokenError ? err.unicoCode : undefined,
+          },
+          'unico-idcloud: background token refresh failed; the current token is still valid',
+        ),
     });
   }
 
@@ -154,7 +187,15 @@ export class IdCloudClient {
     if (!prepared.ok) throw new InvalidInputError(prepared.issues, { requestId });
     const { body, imageKind, sensitive } = prepared.request;
     return this.#call(
-      { method: 'POST', path: PROCESSES_PATH, body, idempotent: false, imageKind, sensitive },
+      {
+        operation: 'createProcess',
+        method: 'POST',
+        path: PROCESSES_PATH,
+        body,
+        idempotent: false,
+        imageKind,
+        sensitive,
+      },
       options,
       requestId,
     );
@@ -186,7 +227,14 @@ export class IdCloudClient {
     if (issues.length > 0) throw new InvalidInputError(issues, { requestId });
     const path = `${PROCESSES_PATH}/${encodeURIComponent(id)}`;
     return this.#call(
-      { method: 'GET', path, idempotent: true, imageKind: options.imageKind, sensitive: [] },
+      {
+        operation: 'getProcess',
+        method: 'GET',
+        path,
+        idempotent: true,
+        imageKind: options.imageKind,
+        sensitive: [],
+      },
       options,
       requestId,
     );
@@ -247,26 +295,44 @@ export class IdCloudClient {
     attemptMs: number,
   ): Promise<ProcessResult> {
     const retryUnsent = exchange.idempotent || this.#options.retryOutcomeUnknown;
+    const { operation, method, path } = exchange;
     let retries = 0;
+    let attemptNo = 0;
     let refreshedAfter401 = false;
+    const retry = async (reason: RetryEvent['reason'], delayMs: number) => {
+      this.#observer.retry({ requestId, operation, attempt: attemptNo + 1, reason, delayMs });
+      if (delayMs > 0) await this.#pause(delayMs, deadline, requestId);
+    };
     for (;;) {
       const token = await this.#token(deadline, requestId);
+      attemptNo++;
+      const started = { requestId, operation, attempt: attemptNo, method, path };
       const attempt = createDeadline(Math.min(attemptMs, deadline.remainingMs() || 1), deadline.signal);
       // Without write tracking, anything handed to the transport may have been sent.
       let sent = this.#transport.tracksWrites !== true;
       let response: TransportResponse;
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${token}`,
+        apikey: this.#options.apiKey,
+        ...(exchange.body === undefined ? {} : { 'content-type': 'application/json' }),
+        accept: 'application/json',
+        'user-agent': this.#userAgent,
+        'x-request-id': requestId,
+      };
+      this.#observer.requestStart(started);
+      this.#options.logger?.debug(
+        {
+          ...started,
+          headers: this.#observer.requestHeaders(headers),
+        },
+        'unico-idcloud: sending request',
+      );
+      const t0 = performance.now();
       try {
         response = await this.#transport.request({
-          method: exchange.method,
-          url: `${this.#options.environment.apiBaseUrl}${exchange.path}`,
-          headers: {
-            authorization: `Bearer ${token}`,
-            apikey: this.#options.apiKey,
-            ...(exchange.body === undefined ? {} : { 'content-type': 'application/json' }),
-            accept: 'application/json',
-            'user-agent': USER_AGENT,
-            'x-request-id': requestId,
-          },
+          method,
+          url: `${this.#options.environment.apiBaseUrl}${path}`,
+          headers,
           body: exchange.body,
           signal: attempt.signal,
           maxResponseBytes: MAX_API_BODY_BYTES,
@@ -276,18 +342,29 @@ export class IdCloudClient {
         });
       } catch (err) {
         const failure = this.#failure(err, sent, attempt, deadline, requestId);
+        this.#observer.requestEnd({ ...started, durationMs: elapsed(t0), errorCode: failure.code });
         const retryable =
           failure instanceof NetworkError || (retryUnsent && failure instanceof OutcomeUnknownError);
         if (!retryable || retries >= this.#options.maxRetries || deadline.signal.aborted) throw failure;
-        await this.#pause(backoffMs(retries++, 200, 2_000), deadline, requestId);
+        await retry(
+          failure instanceof NetworkError ? 'not-sent' : 'outcome-unknown',
+          backoffMs(retries++, 200, 2_000),
+        );
         continue;
       } finally {
         attempt.dispose();
       }
 
       const { status } = response;
-      if (status >= 200 && status < 300) return decodeSuccess(response, exchange.imageKind, requestId);
-      const apiError = decodeApiError(parseJson(response.body));
+      const apiError = status >= 200 && status < 300 ? undefined : decodeApiError(parseJson(response.body));
+      this.#observer.requestEnd({
+        ...started,
+        durationMs: elapsed(t0),
+        httpStatus: status,
+        unicoCode: apiError?.code,
+        responseHeaders: response.headers,
+      });
+      if (apiError === undefined) return decodeSuccess(response, exchange.imageKind, requestId);
       const tokenRejected =
         status === 401 ||
         (status === 403 && apiError.code !== undefined && TOKEN_REJECTED_CODES.has(apiError.code));
@@ -296,13 +373,14 @@ export class IdCloudClient {
         // replaced it) and try exactly once more. A second rejection is a configuration problem.
         refreshedAfter401 = true;
         this.#tokens.invalidate(token);
+        await retry('token-rejected', 0);
         continue;
       }
       if (status === 429) {
         const waitMs = parseRetryAfter(response.headers['retry-after']) ?? backoffMs(retries, 1_000, 60_000);
         if (retries < this.#options.maxRetries && waitMs < deadline.remainingMs()) {
           retries++;
-          await this.#pause(waitMs, deadline, requestId);
+          await retry('rate-limited', waitMs);
           continue;
         }
         throw new RateLimitedError(waitMs, { requestId });
@@ -310,7 +388,7 @@ export class IdCloudClient {
       if (status >= 500) {
         const failure = new OutcomeUnknownError('server-error', { httpStatus: status, requestId });
         if (!retryUnsent || retries >= this.#options.maxRetries) throw failure;
-        await this.#pause(backoffMs(retries++, 500, 8_000), deadline, requestId);
+        await retry('outcome-unknown', backoffMs(retries++, 500, 8_000));
         continue;
       }
       throw new ApiError({
@@ -320,6 +398,32 @@ export class IdCloudClient {
         requestId,
       });
     }
+  }
+
+  /** Wraps the token fetcher so every refresh is reported to hooks, channels and the logger. */
+  #observeTokens(
+    fetch: (signal: AbortSignal) => Promise<AccessToken>,
+  ): (signal: AbortSignal) => Promise<AccessToken> {
+    return async (signal) => {
+      const t0 = performance.now();
+      try {
+        const token = await fetch(signal);
+        this.#observer.tokenRefresh({
+          durationMs: elapsed(t0),
+          outcome: 'success',
+          expiresInSeconds: token.lifetimeSeconds,
+        });
+        return token;
+      } catch (err) {
+        this.#observer.tokenRefresh({
+          durationMs: elapsed(t0),
+          outcome: 'failure',
+          errorCode: IdCloudError.is(err) ? err.code : undefined,
+          unicoCode: err instanceof TokenError ? err.unicoCode : undefined,
+        });
+        throw err;
+      }
+    };
   }
 
   /** Turns a failed attempt into the error the caller sees, from what is provably known. */
@@ -375,13 +479,19 @@ export class IdCloudClient {
     return `IdCloudClient(${this.environment})`;
   }
 
+  /** @returns what `JSON.stringify(client)` shows: the environment name, never a secret */
   toJSON(): Record<string, unknown> {
     return { environment: this.environment };
   }
 
+  /** @returns what `util.inspect(client)` and `console.log(client)` show: {@link IdCloudClient.toString} */
   [INSPECT](): string {
     return this.toString();
   }
+}
+
+function elapsed(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
 }
 
 function decodeSuccess(response: TransportResponse, imageKind: ImageKind, requestId: string): ProcessResult {

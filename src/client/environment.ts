@@ -13,14 +13,25 @@ export interface CustomEnvironment {
 /** `'uat'`, `'production'`, or explicit URLs. */
 export type Environment = 'uat' | 'production' | CustomEnvironment;
 
-/** The resolved URLs the client talks to. */
+/**
+ * The resolved URLs the client talks to.
+ * @inline
+ */
 export interface ResolvedEnvironment {
+  /** `'uat'`, `'production'` or `'custom'`. */
   readonly name: string;
+  /** Base URL of the API, without a trailing slash. */
   readonly apiBaseUrl: string;
+  /** Full URL of the token endpoint. */
   readonly tokenUrl: string;
+  /** The assertion's `aud`. */
   readonly audience: string;
 }
 
+/**
+ * The hosts of Unico's two environments, as `environment: 'uat'` and `'production'` resolve them
+ * (spec §1). Frozen; for reference and for allow-listing egress.
+ */
 export const ENVIRONMENTS: Readonly<Record<'uat' | 'production', ResolvedEnvironment>> = Object.freeze({
   uat: {
     name: 'uat',

@@ -1,19 +1,47 @@
-import type { KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { type AssertionKey, type AssertionSigner, externalSigner } from '../auth/assertion.js';
 import { importPrivateKey, type PrivateKeyInput } from '../auth/private-key.js';
+import type { TokenStore } from '../auth/token-store.js';
 import { type FieldIssue, InvalidConfigError } from '../errors.js';
 import { ENVIRONMENTS, type Environment, type ResolvedEnvironment } from './environment.js';
+import type { AppInfo, Hooks } from './observability.js';
 import type { Transport } from './transport.js';
 
-/** Receives the SDK's diagnostics. Never given bodies, tokens, keys or personal data. Works with console and pino. */
+/**
+ * Receives the SDK's diagnostics, pino-style: structured fields first, then the message. pino
+ * loggers and `console` both fit. Fields never contain bodies, tokens, keys or personal data.
+ */
 export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  /**
+   * Details of normal operation (token refreshes, retries).
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  debug(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Noteworthy events.
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  info(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Problems the SDK recovered from, e.g. a failed background token refresh.
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  warn(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Failures.
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
-/** The service account issued by Unico for one environment (spec §2.1). */
+/**
+ * The service account issued by Unico for one environment (spec §2.1). Give exactly one of
+ * `privateKey` and `signer`.
+ */
 export interface ServiceAccount {
   /** Account name, as in the issuer `<accountName>@<tenantId>.iam.acesso.io`. */
   readonly accountName: string;
@@ -21,16 +49,29 @@ export interface ServiceAccount {
   readonly tenantId: string;
   /**
    * RSA private key: PKCS#8 or PKCS#1 PEM (literal `\n` sequences from environment variables are
-   * accepted), a `KeyObject`, or a `CryptoKey` for RSASSA-PKCS1-v1_5/SHA-256. Imported once at
+   * accepted), a `KeyObject`, or a `CryptoKey` for RSASSA-PKCS1-v1_5/SHA-256. Checked at
    * construction; the string is not kept.
    */
-  readonly privateKey: PrivateKeyInput;
+  readonly privateKey?: PrivateKeyInput | undefined;
+  /**
+   * Instead of `privateKey`: signs the assertion with a key that never leaves a KMS or an HSM.
+   * Gets the JWS signing input and returns its RS256 (RSASSA-PKCS1-v1_5/SHA-256) signature.
+   * A signer that throws or returns anything but a signature fails the call with `ERR_TOKEN`.
+   * @example
+   * ```ts
+   * signer: async (input) => new Uint8Array((await kms.send(new SignCommand({
+   *   KeyId, Message: input, MessageType: 'RAW', SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+   * }))).Signature!)
+   * ```
+   */
+  readonly signer?: AssertionSigner | undefined;
 }
 
 /** Options of {@link IdCloudClient}. */
 export interface ClientOptions {
   /** `'uat'`, `'production'`, or explicit URLs. Selects API host, token URL and assertion `aud` together. */
   readonly environment: Environment;
+  /** The service account: its names, and the key or signer of its token assertions. */
   readonly serviceAccount: ServiceAccount;
   /** The APIKEY provisioned for this environment (Liveness + Identity Verification). */
   readonly apiKey: string;
@@ -61,13 +102,29 @@ export interface ClientOptions {
   readonly transport?: Transport | undefined;
   /** Diagnostics sink. @default none: the SDK logs nothing */
   readonly logger?: Logger | undefined;
+  /**
+   * Callbacks for request start/end, retries and token refreshes (ids, statuses, durations and
+   * codes only). The same events go to `node:diagnostics_channel` (see `CHANNELS`). A throwing hook
+   * is ignored.
+   */
+  readonly hooks?: Hooks | undefined;
+  /** Your SDK or application, appended to `User-Agent` (`unico-idcloud/x node/y name/version`). */
+  readonly appInfo?: AppInfo | undefined;
+  /**
+   * Where the access token is shared — e.g. `createRedisTokenStore(redis)` from
+   * `unico-idcloud/redis`, so a fleet of processes makes one token request instead of one each.
+   * Store failures never fail a call: they are reported to `logger.warn` and the client carries on
+   * with its in-memory token. See docs/token-store.md. @default none: the token lives in this client's memory
+   */
+  readonly tokenStore?: TokenStore | undefined;
 }
 
 /** Options after validation, with every default applied. */
 export interface NormalizedOptions {
   readonly environment: ResolvedEnvironment;
   readonly issuer: string;
-  readonly key: KeyObject | CryptoKey;
+  /** The private key, or the caller's signer. */
+  readonly key: AssertionKey;
   readonly apiKey: string;
   readonly timeoutMs: number;
   readonly attemptTimeoutMs: number;
@@ -78,6 +135,9 @@ export interface NormalizedOptions {
   readonly dispatcher: Dispatcher | undefined;
   readonly transport: Transport | undefined;
   readonly logger: Logger | undefined;
+  readonly tokenStore: TokenStore | undefined;
+  readonly hooks: Hooks | undefined;
+  readonly appInfo: AppInfo | undefined;
 }
 
 const KNOWN = new Set([
@@ -93,6 +153,9 @@ const KNOWN = new Set([
   'dispatcher',
   'transport',
   'logger',
+  'hooks',
+  'appInfo',
+  'tokenStore',
 ]);
 
 /**
@@ -114,9 +177,14 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   if (typeof account !== 'object' || account === null) problem('serviceAccount', 'is required');
   const accountName = checkName(account?.accountName, 'serviceAccount.accountName', problem);
   const tenantId = checkName(account?.tenantId, 'serviceAccount.tenantId', problem);
-  let key: KeyObject | CryptoKey | undefined;
-  if (account?.privateKey === undefined) {
-    if (account) problem('serviceAccount.privateKey', 'is required');
+  let key: AssertionKey | undefined;
+  if (account?.privateKey !== undefined && account.signer !== undefined) {
+    problem('serviceAccount', 'give either privateKey or signer, not both');
+  } else if (account?.signer !== undefined) {
+    if (typeof account.signer === 'function') key = externalSigner(account.signer);
+    else problem('serviceAccount.signer', 'must be a function (signingInput) => Promise<Uint8Array>');
+  } else if (account?.privateKey === undefined) {
+    if (account) problem('serviceAccount.privateKey', 'is required (or give serviceAccount.signer)');
   } else {
     const imported = importPrivateKey(account.privateKey);
     if (imported.ok) key = imported.key;
@@ -165,7 +233,31 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   ) {
     problem('logger', 'must have debug, info, warn and error methods');
   }
+  const tokenStore = options.tokenStore;
+  if (tokenStore !== undefined) {
+    const methods = tokenStore as unknown as Record<string, unknown>;
+    if (typeof tokenStore !== 'object' || tokenStore === null) problem('tokenStore', 'must be an object');
+    else if (typeof methods['get'] !== 'function' || typeof methods['set'] !== 'function')
+      problem('tokenStore', 'must have get() and set() methods');
+    else if (['invalidate', 'lock'].some((m) => methods[m] !== undefined && typeof methods[m] !== 'function'))
+      problem('tokenStore', 'invalidate and lock must be methods when present');
+  }
 
+  const hooks = options.hooks;
+  if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null))
+    problem('hooks', 'must be an object');
+  const appInfo = options.appInfo;
+  if (
+    appInfo !== undefined &&
+    (typeof appInfo?.name !== 'string' ||
+      !/^[\w.-]{1,64}$/.test(appInfo.name) ||
+      (appInfo.version !== undefined && !/^[\w.+-]{1,32}$/.test(String(appInfo.version))))
+  ) {
+    problem(
+      'appInfo',
+      'must be { name, version? } of letters, digits, ".", "_", "-" (it goes into User-Agent)',
+    );
+  }
   if (issues.length > 0 || environment === undefined || key === undefined)
     throw new InvalidConfigError(issues);
   return {
@@ -182,6 +274,9 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     dispatcher: options.dispatcher,
     transport: options.transport,
     logger,
+    hooks,
+    appInfo,
+    tokenStore,
   };
 }
 

@@ -2,10 +2,16 @@ import type { Dispatcher } from 'undici';
 
 /** One HTTP exchange as the client needs it. */
 export interface TransportRequest {
+  /** HTTP method. */
   readonly method: 'GET' | 'POST';
+  /** Absolute URL. */
   readonly url: string;
+  /** Headers to send, names in lower case (they include the credentials: never log them). */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | undefined;
+  /** Request body (JSON or form-encoded), absent for GET. */
+  /** A string (token endpoint: form data) or UTF-8 bytes (API: JSON). */
+  readonly body?: string | Uint8Array<ArrayBuffer> | undefined;
+  /** Fires on timeout or caller abort: stop and reject with `signal.reason`. */
   readonly signal: AbortSignal;
   /** A response body larger than this is an error, not an out-of-memory crash. */
   readonly maxResponseBytes: number;
@@ -19,8 +25,11 @@ export interface TransportRequest {
 
 /** The response, fully read. Header names are lower case. */
 export interface TransportResponse {
+  /** HTTP status code. */
   readonly status: number;
+  /** Response headers, names in lower case. */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The whole body as text. */
   readonly body: string;
 }
 
@@ -30,6 +39,12 @@ export interface TransportResponse {
  * reason when `signal` fires.
  */
 export interface Transport {
+  /**
+   * Sends one request and reads the whole response.
+   * @param request - what to send
+   * @returns the response, whatever its status
+   * @throws TransportError when the connection fails; the signal's reason when it fires
+   */
   request(request: TransportRequest): Promise<TransportResponse>;
   /** True when `request()` calls `onWrite` before writing: failures before it are known unsent. */
   readonly tracksWrites?: boolean;
@@ -43,6 +58,7 @@ export interface Transport {
  * server; `'exchange'` means it may have.
  */
 export class TransportError extends Error {
+  /** `'connect'`: nothing was sent; `'exchange'`: the request may have reached the server. */
   readonly phase: 'connect' | 'exchange';
   constructor(phase: 'connect' | 'exchange', message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -51,8 +67,8 @@ export class TransportError extends Error {
   }
 }
 
-// Error codes raised before any request byte is written.
-const CONNECT_CODES = new Set([
+/** Node/undici error codes raised before any request byte is written (shared with the fetch transport). */
+export const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',

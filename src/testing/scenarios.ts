@@ -15,6 +15,7 @@ export type ScenarioName =
 
 /** One scenario: the CPF that triggers it and what the emulator answers. */
 export interface Scenario {
+  /** The scenario's name, its key in {@link SCENARIOS}. */
   readonly name: ScenarioName;
   /** A valid CPF (check digits correct) that selects this scenario. */
   readonly cpf: string;

@@ -9,8 +9,12 @@ import { createHandlers } from './handlers.js';
 export interface EmulatorServer {
   /** Base URL, e.g. `http://127.0.0.1:53123`. */
   readonly url: string;
-  /** Pass as `environment` to `IdCloudClient`. */
+  /**
+   * Pass as `environment` to `IdCloudClient`: `apiBaseUrl` is {@link EmulatorServer.url}, `tokenUrl`
+   * its token endpoint, `<url>/oauth2/token`.
+   */
   readonly environment: { readonly apiBaseUrl: string; readonly tokenUrl: string };
+  /** The emulator being served: its credentials, counters, received requests and fault injection. */
   readonly emulator: Emulator;
   /** The msw handlers being served. */
   readonly handlers: RequestHandler[];

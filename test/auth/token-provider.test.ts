@@ -14,7 +14,9 @@ function scripted(replies: Reply[]): Transport & { assertions: string[] } {
   return {
     assertions,
     async request(req: TransportRequest) {
-      assertions.push(new URLSearchParams(req.body ?? '').get('assertion') ?? '');
+      assertions.push(
+        new URLSearchParams(typeof req.body === 'string' ? req.body : '').get('assertion') ?? '',
+      );
       const reply = replies.shift() ?? { status: 200, body: { access_token: 'tok', expires_in: 3600 } };
       if (reply instanceof Error) throw reply;
       return { status: reply.status, headers: reply.headers ?? {}, body: JSON.stringify(reply.body ?? {}) };

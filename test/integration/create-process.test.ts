@@ -228,3 +228,14 @@ describe('client lifecycle', () => {
     await expect(unused.close()).resolves.toBeUndefined();
   });
 });
+
+describe('client after close()', () => {
+  it('keeps working: the next call gets a new token and a new connection', async () => {
+    const { server, client } = await setup();
+    await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG));
+    await client.close();
+    const again = await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG));
+    expect(again.kind).toBe('verified');
+    expect(server.emulator.stats.tokenRequests).toBe(2);
+  });
+});

@@ -4,6 +4,7 @@ import { IdCloudClient, IdCloudError, type Logger } from '../../src/index.js';
 import { createSamplePng, SCENARIOS, startEmulatorServer } from '../../src/testing/index.js';
 import { closeAfterTest } from '../helpers/emulator.js';
 import { closedPort, startFaultServer } from '../helpers/fault-server.js';
+import { renderings } from '../helpers/leaks.js';
 
 /**
  * Plants recognisable secrets and personal data, drives every error the client can raise, and
@@ -15,22 +16,6 @@ describe('secrets and personal data never reach output', () => {
   const EMAIL = 'zebedeu.planted@example.com';
   const PHONE = '5511988887777';
 
-  function renderings(value: unknown): string[] {
-    const out = [
-      inspect(value, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
-      inspect(value, { depth: Number.POSITIVE_INFINITY, getters: true }),
-      String(value),
-    ];
-    try {
-      out.push(JSON.stringify(value));
-    } catch {
-      /* cyclic causes are fine: inspect covers them */
-    }
-    if (value instanceof Error)
-      out.push(value.stack ?? '', inspect(value.cause, { depth: null, showHidden: true }));
-    return out;
-  }
-
   it('holds for every error code, the client, results and logger output', async () => {
     const server = await startEmulatorServer({ apiKey: API_KEY });
     closeAfterTest(server);
@@ -38,10 +23,10 @@ describe('secrets and personal data never reach output', () => {
     const pem = emulator.credentials.privateKey;
     const logged: string[] = [];
     const logger: Logger = {
-      debug: (m, f) => logged.push(m, inspect(f)),
-      info: (m, f) => logged.push(m, inspect(f)),
-      warn: (m, f) => logged.push(m, inspect(f)),
-      error: (m, f) => logged.push(m, inspect(f)),
+      debug: (f, m) => logged.push(m, inspect(f)),
+      info: (f, m) => logged.push(m, inspect(f)),
+      warn: (f, m) => logged.push(m, inspect(f)),
+      error: (f, m) => logged.push(m, inspect(f)),
     };
     const client = new IdCloudClient(server.clientOptions({ logger, maxRetries: 0 }));
     closeAfterTest(client);
