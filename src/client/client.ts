@@ -241,8 +241,9 @@ export class IdCloudClient {
   }
 
   /**
-   * Obtains the access token now (if none is cached) so the first `createProcess` does not pay for
-   * it; useful in a serverless init phase.
+   * Obtains the access token now (if none is cached) and opens a pooled connection to the API
+   * host, so the first `createProcess` pays for neither; for a serverless init phase. The
+   * connection is best effort (a failure there surfaces on the first call, not here).
    * @param options - signal and timeout
    * @throws TokenError, TimeoutError or AbortedError
    */
@@ -255,7 +256,11 @@ export class IdCloudClient {
     );
     const deadline = createDeadline(timeoutMs, options.signal);
     try {
-      await this.#token(deadline, undefined);
+      const origin = new URL(this.#options.environment.apiBaseUrl).origin;
+      await Promise.all([
+        this.#token(deadline, undefined),
+        this.#transport.preconnect?.(origin, deadline.signal),
+      ]);
     } finally {
       deadline.dispose();
     }

@@ -48,6 +48,11 @@ export interface Transport {
   request(request: TransportRequest): Promise<TransportResponse>;
   /** True when `request()` calls `onWrite` before writing: failures before it are known unsent. */
   readonly tracksWrites?: boolean;
+  /**
+   * Opens a pooled connection to `origin` ahead of the first call (TCP + TLS), e.g. in a
+   * serverless init phase. Best effort: never throws.
+   */
+  preconnect?(origin: string, signal: AbortSignal): Promise<void>;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
@@ -113,6 +118,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     return loading;
   };
 
+  const preconnecting = new Set<AbortController>();
   return {
     tracksWrites: true,
     async request(req) {
@@ -144,7 +150,45 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       }
       return { status: res.statusCode, headers, body };
     },
+    async preconnect(origin, signal) {
+      // undici has no bare "connect" for a pool: a GET on the origin leaves a keep-alive socket
+      // behind (not HEAD: undici closes the socket after one). It carries no credentials and
+      // creates nothing. The caller waits only until the socket is connected; the answer is
+      // drained in the background, capped at 5 s, and close() cuts it short.
+      const controller = new AbortController();
+      preconnecting.add(controller);
+      const stop = () => controller.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      const timer = setTimeout(stop, PRECONNECT_CAP_MS);
+      timer.unref?.();
+      let connected: () => void = () => {};
+      const ready = new Promise<void>((resolve) => {
+        connected = resolve;
+      });
+      void (async () => {
+        try {
+          const d = await dispatcher();
+          const res = await d.request({
+            origin,
+            path: '/',
+            method: 'GET',
+            signal: controller.signal,
+            [ON_WRITE]: connected,
+          } as Dispatcher.RequestOptions);
+          await res.body.dump();
+        } catch {
+          // Best effort: the first real call connects as usual.
+        } finally {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', stop);
+          preconnecting.delete(controller);
+          connected();
+        }
+      })();
+      await ready;
+    },
     async close() {
+      for (const controller of preconnecting) controller.abort();
       // Idempotent: a second close() (or one racing the first) is a no-op.
       const agent = owned;
       owned = undefined;
@@ -155,6 +199,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
 }
 
 const ON_WRITE = Symbol('unico-idcloud.onWrite');
+const PRECONNECT_CAP_MS = 5_000;
 
 /**
  * undici calls a handler's `onConnect` (`onRequestStart` in its newer handler API) synchronously

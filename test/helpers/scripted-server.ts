@@ -84,6 +84,8 @@ export interface ScriptedServer {
   readonly environment: { apiBaseUrl: string; tokenUrl: string };
   /** Requests that reached the server, per endpoint. */
   readonly hits: { token: number; api: number };
+  /** TCP connections accepted so far. */
+  readonly connections: () => number;
   /** Request ids seen on API requests (X-Request-Id), in order. */
   readonly requestIds: string[];
   /** Queue faults for the next requests of an endpoint (then the default answers). */
@@ -103,6 +105,11 @@ export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
   const requestIds: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
+    // warmup()'s preconnect (GET /) is neither endpoint: answer it, count nothing.
+    if (req.url === '/') {
+      res.writeHead(404).end();
+      return;
+    }
     const endpoint = req.url === '/oauth2/token' ? 'token' : 'api';
     hits[endpoint]++;
     if (endpoint === 'api') requestIds.push(String(req.headers['x-request-id']));
@@ -119,7 +126,9 @@ export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
     req.on('end', () => fault.run(req, res, body));
   });
   server.keepAliveTimeout = 30_000;
+  let connections = 0;
   server.on('connection', (socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -129,6 +138,7 @@ export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
     url,
     environment: { apiBaseUrl: url, tokenUrl: `${url}/oauth2/token` },
     hits,
+    connections: () => connections,
     requestIds,
     script: (endpoint, ...next) => queues[endpoint].push(...next),
     closeIdleConnections: () => server.closeIdleConnections(),

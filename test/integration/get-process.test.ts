@@ -73,3 +73,51 @@ describe('getProcess', () => {
     expect(server.emulator.stats.processRequests).toBe(1);
   });
 });
+
+describe('warmup', () => {
+  it('gets the token and opens the API connection, so the first call reuses both', async () => {
+    const tokenHost = await startScriptedServer();
+    const apiHost = await startScriptedServer();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const client = new IdCloudClient({
+      environment: { apiBaseUrl: apiHost.url, tokenUrl: tokenHost.environment.tokenUrl },
+      serviceAccount: { accountName: 'a', tenantId: 't', privateKey },
+      apiKey: 'k',
+    });
+    try {
+      await client.warmup();
+      expect(tokenHost.hits.token).toBe(1);
+      expect(apiHost.connections()).toBe(1);
+      expect(apiHost.hits.api).toBe(0); // GET / opened it; no API request yet
+      const result = await client.createProcess({
+        subject: { code: SCENARIOS.verified.cpf, name: 'Luke' },
+        useCase: 'Onboarding',
+        imageBase64: createSamplePng(),
+      });
+      expect(result.kind).toBe('verified');
+      expect(apiHost.connections()).toBe(1);
+      expect(tokenHost.hits.token).toBe(1);
+    } finally {
+      await client.close();
+      await tokenHost.close();
+      await apiHost.close();
+    }
+  });
+
+  it('does not fail when the API host cannot be reached yet', async () => {
+    const tokenHost = await startScriptedServer();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const client = new IdCloudClient({
+      environment: { apiBaseUrl: 'http://127.0.0.1:9', tokenUrl: tokenHost.environment.tokenUrl },
+      serviceAccount: { accountName: 'a', tenantId: 't', privateKey },
+      apiKey: 'k',
+    });
+    try {
+      await expect(client.warmup()).resolves.toBeUndefined();
+      expect(tokenHost.hits.token).toBe(1);
+    } finally {
+      await client.close();
+      await tokenHost.close();
+    }
+  });
+});
