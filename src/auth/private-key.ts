@@ -75,7 +75,7 @@ export function loadNodeCrypto(): NodeCrypto | undefined {
 
 /**
  * Turns the configured key into a signing key once, at construction, so the PEM string need not be
- * kept. Accepts PKCS#8 (`BEGIN PRIVATE KEY`) and PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM, including
+ * kept. Accepts PKCS#8 (PEM label `PRIVATE KEY`) and PKCS#1 (label `RSA PRIVATE KEY`) PEM, including
  * PEM whose newlines arrived as the two characters `\n` (environment variables), a `KeyObject` or
  * a WebCrypto `CryptoKey`. A PEM is checked synchronously everywhere (armour, base64, DER
  * structure, key type, modulus size); with `node:crypto` it becomes a `KeyObject`, without it a
