@@ -17,7 +17,8 @@ export type IdCloudErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
   | 'ERR_NETWORK'
-  | 'ERR_INVALID_RESPONSE';
+  | 'ERR_INVALID_RESPONSE'
+  | 'ERR_CLIENT_CLOSED';
 
 /** All codes, for exhaustiveness checks and guards. */
 export const ERROR_CODES: readonly IdCloudErrorCode[] = Object.freeze([
@@ -31,6 +32,7 @@ export const ERROR_CODES: readonly IdCloudErrorCode[] = Object.freeze([
   'ERR_ABORTED',
   'ERR_NETWORK',
   'ERR_INVALID_RESPONSE',
+  'ERR_CLIENT_CLOSED',
 ]);
 
 const BRAND = Symbol.for('unico-idcloud.error');
@@ -297,6 +299,14 @@ export class InvalidResponseError extends IdCloudError {
   }
 }
 
+/** The client was closed with `close()`: nothing was sent, and nothing will be. Create a new client. */
+export class ClientClosedError extends IdCloudError {
+  declare readonly code: 'ERR_CLIENT_CLOSED';
+  constructor(context: ErrorContext = {}) {
+    super('ERR_CLIENT_CLOSED', 'The client is closed; nothing was sent (create a new client)', context);
+  }
+}
+
 function formatIssues(issues: readonly FieldIssue[]): string {
   return issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');
 }
@@ -314,4 +324,5 @@ export type AnyIdCloudError =
   | TimeoutError
   | AbortedError
   | NetworkError
-  | InvalidResponseError;
+  | InvalidResponseError
+  | ClientClosedError;

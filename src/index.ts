@@ -6,8 +6,8 @@ export type { CallOptions, GetProcessOptions } from './client/client.js';
 export { IdCloudClient } from './client/client.js';
 export type { CustomEnvironment, Environment } from './client/environment.js';
 export { ENVIRONMENTS } from './client/environment.js';
-export type { FetchTransportOptions } from './client/fetch-transport.js';
-export { createFetchTransport } from './client/fetch-transport.js';
+export type { FetchTransportOptions } from './http/fetch.js';
+export { createFetchTransport } from './http/fetch.js';
 export type {
   AppInfo,
   Hooks,
@@ -19,8 +19,8 @@ export type {
 } from './client/observability.js';
 export { CHANNELS } from './client/observability.js';
 export type { ClientOptions, Logger, ServiceAccount } from './client/options.js';
-export type { Transport, TransportRequest, TransportResponse } from './client/transport.js';
-export { TransportError } from './client/transport.js';
+export type { Transport, TransportRequest, TransportResponse } from './http/transport.js';
+export { TransportError } from './http/transport.js';
 export type {
   AnyIdCloudError,
   ErrorContext,
@@ -31,6 +31,7 @@ export type {
 export {
   AbortedError,
   ApiError,
+  ClientClosedError,
   ERROR_CODES,
   IdCloudError,
   InvalidConfigError,

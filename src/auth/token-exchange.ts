@@ -1,4 +1,4 @@
-import type { Transport } from '../client/transport.js';
+import type { Transport } from '../http/transport.js';
 import { TokenError } from '../errors.js';
 import { scrubText } from '../internal/redact.js';
 import { tokenErrorSchema, tokenResponseSchema } from '../schemas/token.js';

@@ -1,5 +1,5 @@
-import { backoffMs, parseRetryAfter } from '../client/retry.js';
-import { type Transport, TransportError } from '../client/transport.js';
+import { backoffMs, parseRetryAfter } from '../http/retry.js';
+import { type Transport, TransportError } from '../http/transport.js';
 import { TokenError } from '../errors.js';
 import { createDeadline, sleep } from '../internal/signal.js';
 import { type AssertionKey, AssertionSigningError, signAssertion } from './assertion.js';

@@ -28,8 +28,8 @@ import {
   userAgent,
 } from './observability.js';
 import { type ClientOptions, type NormalizedOptions, normalizeOptions } from './options.js';
-import { backoffMs, parseRetryAfter } from './retry.js';
-import { type Transport, TransportError, type TransportResponse } from './transport.js';
+import { backoffMs, parseRetryAfter } from '../http/retry.js';
+import { type Transport, TransportError, type TransportResponse } from '../http/transport.js';
 
 /** Per-call options. */
 export interface CallOptions {

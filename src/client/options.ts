@@ -5,7 +5,7 @@ import type { TokenStore } from '../auth/token-store.js';
 import { type FieldIssue, InvalidConfigError } from '../errors.js';
 import { ENVIRONMENTS, type Environment, type ResolvedEnvironment } from './environment.js';
 import type { AppInfo, Hooks } from './observability.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../http/transport.js';
 
 /**
  * Receives the SDK's diagnostics, pino-style: structured fields first, then the message. pino

@@ -3,8 +3,8 @@
  * is `fetch`. Selected by the `workerd`, `edge-light`, `deno` and `bun` export conditions. Internal.
  */
 import type { Dispatcher } from 'undici';
-import { createFetchTransport } from '../client/fetch-transport.js';
-import type { Transport } from '../client/transport.js';
+import { createFetchTransport } from '../http/fetch.js';
+import type { Transport } from '../http/transport.js';
 
 /**
  * The transport a client uses when none is given: the runtime's `fetch`. A `dispatcher` is an undici

@@ -4,7 +4,8 @@
  * Internal.
  */
 import type { Dispatcher } from 'undici';
-import { createUndiciTransport, type Transport } from '../client/transport.js';
+import type { Transport } from '../http/transport.js';
+import { createUndiciTransport } from '../http/undici.js';
 
 /**
  * The transport a client uses when none is given: undici, with the caller's dispatcher if any.

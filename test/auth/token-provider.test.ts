@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTokenFetcher } from '../../src/auth/token-provider.js';
-import { type Transport, TransportError, type TransportRequest } from '../../src/client/transport.js';
+import { type Transport, TransportError, type TransportRequest } from '../../src/http/transport.js';
 import { TokenError } from '../../src/errors.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFetchTransport } from '../../src/client/fetch-transport.js';
-import { TransportError, type TransportRequest } from '../../src/client/transport.js';
+import { createFetchTransport } from '../../src/http/fetch.js';
+import { TransportError, type TransportRequest } from '../../src/http/transport.js';
 import { AbortedError, IdCloudClient, NetworkError, OutcomeUnknownError } from '../../src/index.js';
 import { createDefaultTransport } from '../../src/platform/edge.js';
 import { createSamplePng, SCENARIOS } from '../../src/testing/index.js';

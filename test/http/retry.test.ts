@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/client/retry.js';
+import { backoffMs, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/http/retry.js';
 
 describe('backoffMs', () => {
   it('waits half the step when the jitter source returns 0', () => {
