@@ -129,6 +129,7 @@ export function answerForError(err: unknown): HttpAnswer & { readonly alert: boo
     case 'ERR_TOKEN':
     case 'ERR_INVALID_CONFIG':
     case 'ERR_INVALID_RESPONSE':
+    case 'ERR_CLIENT_CLOSED':
       return answer(503, 'unavailable', {}, true);
   }
 }

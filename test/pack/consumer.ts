@@ -66,6 +66,8 @@ export function describe(err: AnyIdCloudError): string {
       return `unreachable (${err.httpStatus})`;
     case 'ERR_INVALID_RESPONSE':
       return `unexpected HTTP ${err.httpStatus} body`;
+    case 'ERR_CLIENT_CLOSED':
+      return 'client closed';
     default: {
       const exhaustive: never = err;
       return exhaustive;

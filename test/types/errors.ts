@@ -12,6 +12,7 @@ import {
   type InvalidInputError,
   type InvalidResponseError,
   type NetworkError,
+  type ClientClosedError,
   type OutcomeUnknownError,
   type OutcomeUnknownReason,
   type RateLimitedError,
@@ -35,6 +36,7 @@ expectTrue<
     | 'ERR_ABORTED'
     | 'ERR_NETWORK'
     | 'ERR_INVALID_RESPONSE'
+    | 'ERR_CLIENT_CLOSED'
   >
 >();
 expectTrue<Equal<(typeof ERROR_CODES)[number], IdCloudErrorCode>>();
@@ -102,6 +104,9 @@ if (IdCloudError.is(caught)) {
       expectTrue<Equal<typeof caught, InvalidResponseError>>();
       expectTrue<Equal<typeof caught.httpStatus, number>>();
       expectTrue<Equal<typeof caught.issues, readonly FieldIssue[]>>();
+      break;
+    case 'ERR_CLIENT_CLOSED':
+      expectTrue<Equal<typeof caught, ClientClosedError>>();
       break;
     default:
       // Exhaustive: a new code must be added to this test (and to callers' switches).
