@@ -1,0 +1,34 @@
+// Mutation testing (`npm run mutation`): how many small, realistic bugs planted in the SDK's core the
+// unit suite catches. Results: .tmp/mutation/ (HTML + JSON); docs/testing.md explains how to read
+// them and lists the survivors.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: '.ci/vitest.mutation.config.mjs', related: false },
+  // Each mutant runs only the tests that executed its code during the initial run.
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/client/**/*.ts',
+    'src/auth/**/*.ts',
+    'src/policy/**/*.ts',
+    'src/http/**/*.ts',
+    'src/schemas/**/*.ts',
+    'src/internal/**/*.ts',
+  ],
+  // Mutants in module-level constants run only once, at import: each would need the whole suite.
+  // Stryker reports them as "ignored"; docs/testing.md says how to include them.
+  ignoreStatic: true,
+  // Two cores: leave room for the loopback servers the fault table starts.
+  concurrency: 2,
+  // Real sockets and real waits (Retry-After rows): give slow mutants room before calling them timeouts.
+  timeoutMS: 15_000,
+  timeoutFactor: 2,
+  tempDirName: '.tmp/stryker',
+  ignorePatterns: ['dist', 'coverage', 'docs/api', 'bench/results', '.scratch', '.tmp'],
+  cleanTempDir: 'always',
+  reporters: ['clear-text', 'progress', 'json', 'html'],
+  jsonReporter: { fileName: '.tmp/mutation/mutation.json' },
+  htmlReporter: { fileName: '.tmp/mutation/index.html' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  thresholds: { high: 90, low: 85, break: null },
+};
