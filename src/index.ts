@@ -1,3 +1,4 @@
+export { type Advice, type AdviceAction, adviceFor } from './advice.js';
 export type { AssertionSigner } from './auth/assertion.js';
 export type { PrivateKeyInput, WebCryptoKey } from './auth/private-key.js';
 export type { StoredToken, TokenStore, TokenStoreLock } from './auth/token-store.js';
