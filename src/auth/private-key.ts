@@ -1,5 +1,5 @@
 // Type-only: the module itself loads on runtimes without `node:` modules (workerd, Vercel Edge).
-import type { createPrivateKey, KeyObject } from 'node:crypto';
+import type { createHash, createPrivateKey, KeyObject } from 'node:crypto';
 import type { FieldIssue } from '../errors.js';
 
 /**
@@ -48,6 +48,7 @@ export type ImportedKey = { ok: true; key: SigningKey } | { ok: false; issue: Fi
 
 /** The part of `node:crypto` the SDK uses, when the runtime has it. */
 export interface NodeCrypto {
+  readonly createHash: typeof createHash;
   readonly createPrivateKey: typeof createPrivateKey;
   readonly KeyObject: typeof KeyObject;
 }

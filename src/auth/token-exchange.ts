@@ -1,6 +1,8 @@
-import type { Transport } from '../http/transport.js';
 import { TokenError } from '../errors.js';
+import { parseRetryAfter } from '../http/retry.js';
+import type { Transport } from '../http/transport.js';
 import { scrubText } from '../internal/redact.js';
+import type { TokenAttempt } from '../policy/token.js';
 import { tokenErrorSchema, tokenResponseSchema } from '../schemas/token.js';
 
 /** An access token and when it stops being valid. */
@@ -18,9 +20,8 @@ export type ExchangeOutcome =
   | {
       readonly ok: false;
       readonly error: TokenError;
-      /** Whether another attempt may succeed (429, 5xx without a Unico code). */
-      readonly retryable: boolean;
-      readonly retryAfterHeader: string | undefined;
+      /** What the answer was, for the token policy. */
+      readonly attempt: TokenAttempt;
       readonly serverDateMs: number | undefined;
     };
 
@@ -63,8 +64,7 @@ export async function exchangeAssertion(
       const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || 'body'))].join(', ');
       return {
         ok: false,
-        retryable: false,
-        retryAfterHeader: undefined,
+        attempt: { kind: 'unreadable' },
         serverDateMs,
         error: new TokenError(`Token endpoint returned an unusable body (${fields})`, {
           httpStatus: res.status,
@@ -86,12 +86,15 @@ export async function exchangeAssertion(
   const rawDescription = body.success ? body.data.error_description : undefined;
   const unicoCode = rawDescription === undefined ? undefined : UNICO_CODE.exec(rawDescription)?.[1];
   const description = rawDescription === undefined ? undefined : scrubText(rawDescription);
-  const retryable = res.status === 429 || (res.status >= 500 && unicoCode === undefined);
   const detail = unicoCode === undefined ? (oauthError ?? 'no error code') : `Unico code ${unicoCode}`;
   return {
     ok: false,
-    retryable,
-    retryAfterHeader: res.headers['retry-after'],
+    attempt: {
+      kind: 'answer',
+      status: res.status,
+      unicoCode,
+      retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+    },
     serverDateMs,
     error: new TokenError(`Token request failed (HTTP ${res.status}, ${detail})`, {
       httpStatus: res.status,

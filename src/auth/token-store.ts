@@ -1,5 +1,4 @@
-// No node:crypto: this module is in the edge build's graph (workerd, Vercel Edge).
-import { sha256Hex } from '../internal/sha256.js';
+import { loadNodeCrypto } from './private-key.js';
 
 /**
  * What a {@link TokenStore} keeps: the access token and its expiry, nothing else (no private key,
@@ -116,20 +115,23 @@ export interface TokenStore {
  * name, token URL, tenant id and account name. Never the private key nor the API key.
  * @param parts - what identifies the token
  * @returns `unico-idcloud:token:<64 hex digits>`
- * @example
- * ```ts
- * tokenStoreKey({ environment: 'uat', tokenUrl, tenantId: 't', accountName: 'a' });
- * ```
  */
-export function tokenStoreKey(parts: {
+export async function tokenStoreKey(parts: {
   readonly environment: string;
   readonly tokenUrl: string;
   readonly tenantId: string;
   readonly accountName: string;
-}): string {
+}): Promise<string> {
   // JSON keeps the parts apart: ('ab', 'c') and ('a', 'bc') must not collide.
   const material = JSON.stringify([parts.environment, parts.tokenUrl, parts.tenantId, parts.accountName]);
-  return `unico-idcloud:token:${sha256Hex(material)}`;
+  const node = loadNodeCrypto();
+  const hex = node
+    ? node.createHash('sha256').update(material).digest('hex')
+    : Array.from(
+        new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material))),
+        (b) => b.toString(16).padStart(2, '0'),
+      ).join('');
+  return `unico-idcloud:token:${hex}`;
 }
 
 /**

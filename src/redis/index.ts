@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { StoredToken, TokenStore, TokenStoreLock } from '../auth/token-store.js';
 
 /** Which Redis client library a client comes from. */
@@ -110,15 +109,25 @@ return 0`;
  * ```
  */
 export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptions): TokenStore {
-  const send = adapt(client);
+  const raw = adapt(client);
+  const send: Send = (args) =>
+    raw(args).catch((err: unknown) => {
+      throw safeError(args[0] ?? '', err);
+    });
   const evalScript = (script: string, key: string, ...args: string[]) =>
     send(['EVAL', script, '1', key, ...args]);
 
   return {
     async get(key: string): Promise<StoredToken | undefined> {
-      const raw = text(await send(['GET', key]));
-      // The client checks the shape; a value that is not JSON is reported as a store error.
-      return raw === undefined ? undefined : (JSON.parse(raw) as StoredToken);
+      const value = text(await send(['GET', key]));
+      if (value === undefined) return undefined;
+      try {
+        // The SDK checks the shape and reports a value that is not a token.
+        return JSON.parse(value) as StoredToken;
+      } catch {
+        // Not JSON: V8's SyntaxError would quote the value.
+        throw new RedisStoreError('GET returned a value that is not JSON', 'EINVALIDJSON');
+      }
     },
 
     async set(key: string, token: StoredToken, ttlMs: number): Promise<void> {
@@ -137,7 +146,7 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
 
     async lock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
       const lockKey = `${key}:lock`;
-      const owner = randomUUID();
+      const owner = crypto.randomUUID();
       const taken = await send(['SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs))]);
       if (text(taken) !== 'OK') return undefined;
       return {
@@ -190,10 +199,46 @@ function notAClient(): TypeError {
 function text(reply: unknown): string | undefined {
   if (reply === null || reply === undefined) return undefined;
   if (typeof reply === 'string') return reply;
-  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+  if (reply instanceof Uint8Array) return new TextDecoder().decode(reply);
   return String(reply);
 }
 
 function ttl(ms: number): number {
   return Math.max(1, Math.ceil(ms));
+}
+
+/**
+ * What the Redis store throws: the command's name and the client error's class name and code,
+ * never its message or fields (a client's error can carry the command's arguments: the token).
+ */
+export class RedisStoreError extends Error {
+  /** A Node error code (`ECONNREFUSED`) or a Redis error prefix (`WRONGTYPE`), when there was one. */
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined, name = 'RedisStoreError') {
+    super(message);
+    this.name = name;
+    this.code = code;
+  }
+}
+
+// Node error codes look like this; of a Redis reply's message only a known error prefix is kept.
+const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
+const REDIS_ERROR_PREFIXES = new Set(
+  'ERR WRONGTYPE NOAUTH WRONGPASS NOPERM NOSCRIPT READONLY LOADING BUSY MASTERDOWN MISCONF OOM CROSSSLOT CLUSTERDOWN TRYAGAIN MOVED ASK'.split(
+    ' ',
+  ),
+);
+
+function safeError(command: string, err: unknown): RedisStoreError {
+  const name = err instanceof Error && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : 'RedisStoreError';
+  const code: unknown = (err as { code?: unknown } | null)?.code;
+  const prefix = err instanceof Error ? /^[A-Z]+/.exec(err.message)?.[0] : undefined;
+  const safe =
+    typeof code === 'string' && SAFE_CODE.test(code)
+      ? code
+      : prefix !== undefined && REDIS_ERROR_PREFIXES.has(prefix)
+        ? prefix
+        : undefined;
+  const verb = /^[A-Z]{1,10}$/.test(command) ? command : 'command';
+  return new RedisStoreError(`Redis ${verb} failed${safe === undefined ? '' : ` (${safe})`}`, safe, name);
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   isStoredToken,
   MemoryTokenStore,
@@ -17,6 +17,8 @@ function setup() {
   return { clock, store, token };
 }
 
+const VECTOR_UNICODE = 'unico-idcloud:token:bb79f14e39489b49ac78e5481406932a682b60026ab6dbf0d6aed0467f51450a';
+
 describe('tokenStoreKey', () => {
   const parts = {
     environment: 'uat',
@@ -25,28 +27,46 @@ describe('tokenStoreKey', () => {
     accountName: 'acct',
   };
 
-  it('is a namespaced SHA-256 that is the same for the same account and environment', () => {
-    const key = tokenStoreKey(parts);
-    expect(key).toMatch(/^unico-idcloud:token:[0-9a-f]{64}$/);
-    expect(tokenStoreKey({ ...parts })).toBe(key);
+  // The format is a contract with every process of a fleet (old and new SDK versions): never change it.
+  it('is the SHA-256 of the JSON array of the four parts, namespaced (fixed vectors)', async () => {
+    expect(await tokenStoreKey(parts)).toBe(
+      'unico-idcloud:token:5e123ea3debbb12da34f2cac6e0c5683cc120f3be833bfacce0c5bc4410a33aa',
+    );
+    expect(await tokenStoreKey({ ...parts, accountName: 'conta-ção' })).toBe(VECTOR_UNICODE);
   });
 
-  it('differs when any of environment, token URL, tenant or account name differs', () => {
-    const key = tokenStoreKey(parts);
-    expect(tokenStoreKey({ ...parts, environment: 'production' })).not.toBe(key);
-    expect(tokenStoreKey({ ...parts, tokenUrl: 'https://identity.acesso.io/oauth2/token' })).not.toBe(key);
-    expect(tokenStoreKey({ ...parts, tenantId: 'tenant-2' })).not.toBe(key);
-    expect(tokenStoreKey({ ...parts, accountName: 'other' })).not.toBe(key);
+  it('gives the same key through WebCrypto on runtimes without node:crypto', async () => {
+    const hide = vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
+    try {
+      expect(await tokenStoreKey(parts)).toBe(
+        'unico-idcloud:token:5e123ea3debbb12da34f2cac6e0c5683cc120f3be833bfacce0c5bc4410a33aa',
+      );
+      expect(await tokenStoreKey({ ...parts, accountName: 'conta-ção' })).toBe(VECTOR_UNICODE);
+      expect(hide).toHaveBeenCalled();
+    } finally {
+      hide.mockRestore();
+    }
   });
 
-  it('keeps the parts apart, so shifting characters between them gives another key', () => {
-    expect(tokenStoreKey({ ...parts, tenantId: 'ab', accountName: 'c' })).not.toBe(
-      tokenStoreKey({ ...parts, tenantId: 'a', accountName: 'bc' }),
+  it('differs when any of environment, token URL, tenant or account name differs', async () => {
+    const key = await tokenStoreKey(parts);
+    const others = await Promise.all([
+      tokenStoreKey({ ...parts, environment: 'production' }),
+      tokenStoreKey({ ...parts, tokenUrl: 'https://identity.acesso.io/oauth2/token' }),
+      tokenStoreKey({ ...parts, tenantId: 'tenant-2' }),
+      tokenStoreKey({ ...parts, accountName: 'other' }),
+    ]);
+    expect(new Set([key, ...others]).size).toBe(5);
+  });
+
+  it('keeps the parts apart, so shifting characters between them gives another key', async () => {
+    expect(await tokenStoreKey({ ...parts, tenantId: 'ab', accountName: 'c' })).not.toBe(
+      await tokenStoreKey({ ...parts, tenantId: 'a', accountName: 'bc' }),
     );
   });
 
-  it('does not reveal the names it is made of', () => {
-    const key = tokenStoreKey(parts);
+  it('does not reveal the names it is made of', async () => {
+    const key = await tokenStoreKey(parts);
     for (const part of Object.values(parts)) expect(key).not.toContain(part);
   });
 });

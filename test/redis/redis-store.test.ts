@@ -1,7 +1,10 @@
 // createRedisTokenStore against a real redis-server, through both client libraries (no mocks).
+
+import { inspect } from 'node:util';
 import { Redis as IoRedis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describeStoreFailure } from '../../src/auth/fleet.js';
 import { tokenStoreKey } from '../../src/auth/token-store.js';
 import { IdCloudClient, type Logger, type StoredToken, type TokenStore } from '../../src/index.js';
 import { createRedisTokenStore, type RedisClient } from '../../src/redis/index.js';
@@ -174,7 +177,7 @@ suite(REDIS_SKIP_REASON ?? 'createRedisTokenStore on a real Redis', () => {
         expect(logger.warn).not.toHaveBeenCalled();
 
         const { accountName, tenantId, apiKey, privateKey } = emulator.emulator.credentials;
-        const expectedKey = tokenStoreKey({
+        const expectedKey = await tokenStoreKey({
           environment: 'custom',
           tokenUrl: emulator.environment.tokenUrl,
           tenantId,
@@ -269,6 +272,45 @@ suite(REDIS_SKIP_REASON ?? 'createRedisTokenStore on a real Redis', () => {
       expect(() =>
         createRedisTokenStore({ client: { call: async () => null }, kind: 'memcached' as 'ioredis' }),
       ).toThrow('kind must be "node-redis" or "ioredis"');
+    });
+
+    it('throws errors safe to log: the command, the class name and a Redis prefix or Node code, no argument', async () => {
+      const replyError = Object.assign(
+        new Error("ERR unknown command 'EVAL', with args beginning with: 'SECRET-TOKEN'"),
+        { name: 'ReplyError', command: { name: 'eval', args: ['script', '1', 'key', 'SECRET-TOKEN'] } },
+      );
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {
+        code: 'ECONNREFUSED',
+      });
+      const failures = [replyError, refused, new Error('SECRET-TOKEN is odd')];
+      const store = createRedisTokenStore({
+        call: async () => {
+          throw failures.shift();
+        },
+      });
+      const thrown = await Promise.all([
+        store.invalidate?.('k', 'SECRET-TOKEN').catch((e: unknown) => e),
+        store.get('k').catch((e: unknown) => e),
+        store.set('k', token('SECRET-TOKEN'), 1_000).catch((e: unknown) => e),
+      ]);
+      expect(
+        thrown.map((e) => describeStoreFailure({ operation: 'get', reason: 'error', error: e }).fields),
+      ).toEqual([
+        { operation: 'get', reason: 'error', errorName: 'ReplyError', errorCode: 'ERR' },
+        { operation: 'get', reason: 'error', errorName: 'Error', errorCode: 'ECONNREFUSED' },
+        { operation: 'get', reason: 'error', errorName: 'Error' },
+      ]);
+      for (const e of thrown) {
+        expect(e).toBeInstanceOf(Error);
+        expect(inspect(e, { showHidden: true, depth: 5 })).not.toContain('SECRET');
+      }
+    });
+
+    it('reports a stored value that is not JSON without quoting it', async () => {
+      const store = createRedisTokenStore({ call: async () => 'SECRET-TOKEN' });
+      const err = await store.get('k').catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'RedisStoreError', code: 'EINVALIDJSON' });
+      expect(inspect(err, { showHidden: true })).not.toContain('SECRET');
     });
 
     it('reads Buffer replies and non-string replies as text', async () => {

@@ -1,0 +1,292 @@
+import { sleep } from '../internal/signal.js';
+import { type RefreshMargins, tokenFreshness } from '../policy/token.js';
+import type { AccessToken } from './token-exchange.js';
+import type { TokenFetcher } from './token-provider.js';
+import { isStoredToken, type TokenStore, type TokenStoreLock } from './token-store.js';
+
+/** A store call the fleet made, named in {@link TokenStoreFailure}. */
+export type TokenStoreOperation = 'get' | 'set' | 'invalidate' | 'lock' | 'extend' | 'release';
+
+/**
+ * A store problem worked around (the refresh carried on in memory). `error` is what the store
+ * threw: a client's error may hold command arguments (a token), so log it through
+ * {@link describeStoreFailure} only.
+ */
+export interface TokenStoreFailure {
+  readonly operation: TokenStoreOperation;
+  /**
+   * `error`: the call threw; `timeout`: no answer in time (for `lock`: another holder kept the lock
+   * past the wait bound); `invalid`: `get` returned something that is not a stored token.
+   */
+  readonly reason: 'error' | 'timeout' | 'invalid';
+  readonly error?: unknown;
+}
+
+/** A shared store and the key of this client's token in it. */
+export interface TokenStoreBinding {
+  readonly store: TokenStore;
+  /** The key, or its promise (the digest may be asynchronous). */
+  readonly key: string | Promise<string>;
+  /** Bound of one store call, in ms. @default 500 */
+  readonly timeoutMs?: number | undefined;
+  /** Time-to-live of the minting lock, in ms; the holder extends it while it works. @default 3000 */
+  readonly lockTtlMs?: number | undefined;
+  /** Longest wait for another process's token before minting here anyway, in ms. @default 13000 */
+  readonly lockWaitMs?: number | undefined;
+}
+
+const STORE_TIMEOUT_MS = 500;
+// A store timer firing this late (ms) means this process was busy: the store gets STORE_GRACE_MS
+// more, never beyond STORE_TIMEOUT_CAP × the timeout in all.
+const STORE_LATE_MS = 50;
+const STORE_GRACE_MS = 100;
+const STORE_TIMEOUT_CAP = 5;
+/** Default time-to-live of the minting lock, in ms (a holder that died frees it within this). */
+export const LOCK_TTL_MS = 3_000;
+// After a store failure the store is left alone this long (refreshes go straight to memory).
+const STORE_PAUSE_MS = 5_000;
+const FIRST_POLL_MS = 25;
+const MAX_POLL_MS = 200;
+// Refused tokens remembered so a store still holding one is not believed; a few cover any burst.
+const REJECTED_MEMORY = 8;
+const TIMED_OUT = Symbol('timed out');
+
+type StoreCall<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
+/** `ok` false when the store failed; `token` only when usable and better than the current one. */
+type StoreRead = { readonly ok: boolean; readonly token?: AccessToken };
+
+/**
+ * The shared-store protocol. A refresh reads the store; if nothing usable is there it takes the
+ * lock, reads again, mints, writes and releases; if another process holds the lock it polls the
+ * store (25 ms doubling to 200 ms), retrying the lock so a dead holder is replaced once its lock
+ * expires, and mints here anyway after `lockWaitMs`. Every store call is bounded and guarded: a
+ * failure is reported and the refresh carries on in memory.
+ */
+export class Fleet {
+  readonly #binding: TokenStoreBinding;
+  readonly #now: () => number;
+  readonly #margins: RefreshMargins;
+  readonly #report: (failure: TokenStoreFailure) => void;
+  readonly #rejected: string[] = [];
+  #pendingInvalidation: Promise<void> | undefined;
+  #skipUntil = 0;
+
+  constructor(
+    binding: TokenStoreBinding,
+    options: {
+      now: () => number;
+      margins: RefreshMargins;
+      report: ((failure: TokenStoreFailure) => void) | undefined;
+    },
+  ) {
+    this.#binding = binding;
+    this.#now = options.now;
+    this.#margins = options.margins;
+    this.#report = (failure) => {
+      try {
+        options.report?.(failure);
+      } catch {
+        // A throwing logger must not turn a store problem into a failed call.
+      }
+    };
+  }
+
+  /**
+   * Obtains a token through the store, minting with `mint` when nobody else has one.
+   * @param mint - requests a token from the endpoint
+   * @param current - the token this process holds, if any (a store token must beat it)
+   * @param signal - the refresh's signal (the cache's, aborted on close)
+   * @returns the token
+   */
+  async obtain(
+    mint: TokenFetcher,
+    current: AccessToken | undefined,
+    signal: AbortSignal,
+  ): Promise<AccessToken> {
+    const { store } = this.#binding;
+    if (this.#pendingInvalidation !== undefined) await this.#pendingInvalidation;
+    const first = await this.#read(current);
+    if (first.token !== undefined) return first.token;
+    if (!first.ok || store.lock === undefined) return this.#mint(mint, signal);
+
+    const lockTtlMs = this.#binding.lockTtlMs ?? LOCK_TTL_MS;
+    const waitUntil = Date.now() + (this.#binding.lockWaitMs ?? LOCK_TTL_MS + 10_000);
+    let pauseMs = FIRST_POLL_MS;
+    for (;;) {
+      const locked = await this.#call('lock', async () => store.lock!(await this.#binding.key, lockTtlMs));
+      if (!locked.ok) return this.#mint(mint, signal);
+      if (locked.value !== undefined) return this.#mintUnderLock(mint, current, locked.value, signal);
+      // Another process is minting: wait for its token, and take over its lock if it dies.
+      const leftMs = waitUntil - Date.now();
+      if (leftMs <= 0) {
+        this.#report({ operation: 'lock', reason: 'timeout' });
+        return this.#mint(mint, signal);
+      }
+      await sleep(Math.min(pauseMs, leftMs), signal);
+      pauseMs = Math.min(pauseMs * 2, MAX_POLL_MS);
+      const polled = await this.#read(current);
+      if (polled.token !== undefined) return polled.token;
+      if (!polled.ok) return this.#mint(mint, signal);
+    }
+  }
+
+  /**
+   * Never takes `token` from the store again, and deletes it there if it is still the stored one
+   * (compare-and-delete); the next refresh waits for that (bounded) before reading the store.
+   * @param token - the access token the API refused
+   */
+  invalidate(token: string): void {
+    if (this.#rejected.includes(token)) return;
+    this.#rejected.push(token);
+    if (this.#rejected.length > REJECTED_MEMORY) this.#rejected.shift();
+    const { store, key } = this.#binding;
+    if (store.invalidate === undefined) return;
+    const run: Promise<void> = this.#call('invalidate', async () => store.invalidate!(await key, token)).then(
+      () => {
+        if (this.#pendingInvalidation === run) this.#pendingInvalidation = undefined;
+      },
+    );
+    this.#pendingInvalidation = run;
+  }
+
+  async #mintUnderLock(
+    mint: TokenFetcher,
+    current: AccessToken | undefined,
+    lock: TokenStoreLock,
+    signal: AbortSignal,
+  ): Promise<AccessToken> {
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    try {
+      // The previous holder may have written its token just before we got the lock.
+      const again = await this.#read(current);
+      if (again.token !== undefined) return again.token;
+      const lockTtlMs = this.#binding.lockTtlMs ?? LOCK_TTL_MS;
+      if (lock.extend !== undefined) {
+        const extend = lock.extend.bind(lock);
+        // A slow token request keeps the lock; a holder that dies (or freezes) loses it in one TTL.
+        heartbeat = setInterval(() => void this.#call('extend', () => extend(lockTtlMs)), lockTtlMs / 3);
+        heartbeat.unref?.();
+      }
+      return await this.#mint(mint, signal);
+    } finally {
+      clearInterval(heartbeat);
+      // Always attempted, even while the store is paused: a lock left behind stalls the fleet.
+      await this.#call('release', () => lock.release(), true);
+    }
+  }
+
+  async #mint(mint: TokenFetcher, signal: AbortSignal): Promise<AccessToken> {
+    const token = await mint(signal);
+    const ttlMs = token.expiresAt - this.#now();
+    if (ttlMs >= 1) {
+      const { value: accessToken, expiresAt, lifetimeSeconds } = token;
+      const stored = { accessToken, expiresAt, lifetimeSeconds };
+      const { store, key } = this.#binding;
+      await this.#call('set', async () => store.set(await key, stored, Math.ceil(ttlMs)));
+    }
+    return token;
+  }
+
+  async #read(current: AccessToken | undefined): Promise<StoreRead> {
+    const { store, key } = this.#binding;
+    const got = await this.#call('get', async () => store.get(await key));
+    if (!got.ok) return { ok: false };
+    const value: unknown = got.value;
+    if (value === undefined || value === null) return { ok: true };
+    if (!isStoredToken(value)) {
+      this.#report({ operation: 'get', reason: 'invalid' });
+      return { ok: true };
+    }
+    if (this.#rejected.includes(value.accessToken)) return { ok: true };
+    const { accessToken, expiresAt, lifetimeSeconds } = value;
+    const token: AccessToken = { value: accessToken, expiresAt, lifetimeSeconds };
+    const freshness = tokenFreshness(token, this.#now(), this.#margins);
+    // A token due for refresh serves a process that has nothing better (it is refreshed in the
+    // background next), but a refresh of that very token mints a fresher one for everybody.
+    const better = expiresAt > (current?.expiresAt ?? Number.NEGATIVE_INFINITY);
+    if (freshness === 'stale' || (freshness === 'due' && !better)) return { ok: true };
+    return { ok: true, token };
+  }
+
+  /**
+   * Runs one store call, bounded by the store timeout. An error or a timeout is reported and pauses
+   * the store for a while (`force` calls are made anyway).
+   */
+  async #call<T>(
+    operation: TokenStoreOperation,
+    run: () => Promise<T>,
+    force = false,
+  ): Promise<StoreCall<T>> {
+    if (!force && this.#now() < this.#skipUntil) return { ok: false };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = (async () => run())();
+    // A call that loses the race may still fail later: that must not be an unhandled rejection.
+    attempt.catch(() => undefined);
+    const timeoutMs = this.#binding.timeoutMs ?? STORE_TIMEOUT_MS;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      // Measure the store, not this process: a timer firing late means a busy event loop, and the
+      // store's reply may not even have been read yet, so it gets a short grace, up to a hard cap.
+      // The final zero-delay timer lets a reply already waiting in the socket in first (timers run
+      // before I/O in a loop turn; setImmediate is not a web global).
+      const start = performance.now();
+      let due = start + timeoutMs;
+      const check = () => {
+        const now = performance.now();
+        const late = now - due > STORE_LATE_MS && now < start + STORE_TIMEOUT_CAP * timeoutMs;
+        due = now + STORE_GRACE_MS;
+        timer = late ? setTimeout(check, STORE_GRACE_MS) : setTimeout(() => resolve(TIMED_OUT), 0);
+      };
+      timer = setTimeout(check, timeoutMs);
+    });
+    try {
+      const value = await Promise.race([attempt, timeout]);
+      if (value !== TIMED_OUT) return { ok: true, value };
+      this.#failed({ operation, reason: 'timeout' });
+    } catch (error) {
+      this.#failed({ operation, reason: 'error', error });
+    } finally {
+      clearTimeout(timer);
+    }
+    return { ok: false };
+  }
+
+  #failed(failure: TokenStoreFailure): void {
+    this.#skipUntil = this.#now() + STORE_PAUSE_MS;
+    this.#report(failure);
+  }
+}
+
+const STORE_FAILURE_MESSAGES: Record<TokenStoreFailure['reason'], string> = {
+  error: 'unico-idcloud: token store call failed; using the in-memory token',
+  timeout: 'unico-idcloud: token store call timed out; using the in-memory token',
+  invalid: 'unico-idcloud: token store returned an unusable value; ignoring it',
+};
+const SAFE_NAME = /^[A-Za-z]{1,40}$/;
+const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
+
+/**
+ * Turns a store failure into a log line that names the operation, the error's class name and its
+ * code when they look like identifiers, never the error's message or other fields: a client's
+ * error can carry the command's arguments, which hold the token.
+ * @param failure - what the fleet reported
+ * @returns the message and fields for `logger.warn`
+ */
+export function describeStoreFailure(failure: TokenStoreFailure): {
+  message: string;
+  fields: Record<string, unknown>;
+} {
+  const fields: Record<string, unknown> = { operation: failure.operation, reason: failure.reason };
+  if (failure.operation === 'lock' && failure.reason === 'timeout') {
+    return {
+      message: 'unico-idcloud: another process kept the token lock too long; requesting a token here',
+      fields,
+    };
+  }
+  const { error } = failure;
+  if (error instanceof Error) {
+    fields['errorName'] = SAFE_NAME.test(error.name) ? error.name : 'Error';
+    const code: unknown = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && SAFE_CODE.test(code)) fields['errorCode'] = code;
+  }
+  return { message: STORE_FAILURE_MESSAGES[failure.reason], fields };
+}
