@@ -12,6 +12,43 @@ export interface Fault {
 
 export const PLANTED_TOKEN = 'tok_PLANTED_4f9e2a77c1';
 
+/**
+ * Personal data and secrets a test plants in its client and input; the echo faults send them back
+ * in error bodies and headers, so a leak check on the outcome has something to find.
+ */
+export const PLANTED = {
+  /** A valid CPF (checksum digits correct). */
+  cpf: '52998224725',
+  name: 'Quixote Zebedeu Planted',
+  email: 'zebedeu.planted@example.com',
+  token: PLANTED_TOKEN,
+  apiKey: 'apikey_PLANTED_0b1c2d3e4f',
+} as const;
+
+/** The planted values as a careless server would write them back: other cases and formats. */
+export function plantedEchoes(): string[] {
+  const { cpf, name, email, token, apiKey } = PLANTED;
+  const dotted = `${cpf.slice(0, 3)}.${cpf.slice(3, 6)}.${cpf.slice(6, 9)}-${cpf.slice(9)}`;
+  return [
+    `CPF ${cpf}`,
+    `documento ${dotted}`,
+    `NOME ${name.toUpperCase()}`,
+    `nome ${name.toLowerCase()}`,
+    `e-mail <${email.toUpperCase()}>`,
+    `email=${email}`,
+    `Bearer ${token}`,
+    `APIKEY ${apiKey}`,
+    `apikey:${apiKey.toUpperCase()}`,
+  ];
+}
+
+/** A header value safe to send (latin1): the echoes joined. */
+const echoHeader = () =>
+  plantedEchoes()
+    .join('; ')
+    .normalize('NFD')
+    .replace(/[^\x20-\x7e]/g, '');
+
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Fault => ({
   run: (_req, res) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
@@ -27,6 +64,48 @@ export const faults = {
     json(200, { access_token: value, expires_in: expiresIn, token_type: 'Bearer' }),
   tokenRejected: (code: string, status = 401) =>
     json(status, { error: 'server_error', error_description: `Falha na autenticação ${code}` }),
+  /**
+   * A token endpoint error whose `error_description` (and headers) echo every planted value in
+   * several cases and formats, around the Unico code.
+   */
+  tokenEcho: (code: string, status = 401, headers: Record<string, string> = {}) =>
+    json(
+      status,
+      {
+        error: 'invalid_grant',
+        error_description: `Falha na autenticação ${code}: ${plantedEchoes().join(', ')}`,
+      },
+      { 'x-debug-echo': echoHeader(), 'www-authenticate': `Bearer error="${PLANTED.token}"`, ...headers },
+    ),
+  /**
+   * An API error whose `description` (and `message`, and headers) echo every planted value in
+   * several cases and formats, together with what the request itself carried (subject, APIKEY,
+   * bearer token).
+   */
+  apiEcho: (status: number, code = '20507', headers: Record<string, string> = {}): Fault => ({
+    run: (req, res, body) => {
+      let subject: Record<string, unknown> = {};
+      try {
+        subject = (JSON.parse(body) as { subject?: Record<string, unknown> }).subject ?? {};
+      } catch {
+        /* not JSON: echo the planted values only */
+      }
+      const received = [
+        ...Object.values(subject).map((v) => String(v)),
+        String(req.headers['apikey'] ?? ''),
+        String(req.headers['authorization'] ?? ''),
+      ];
+      const text = [...plantedEchoes(), ...received, ...received.map((v) => v.toUpperCase())].join(' | ');
+      res
+        .writeHead(status, {
+          'content-type': 'application/json',
+          'x-debug-echo': echoHeader(),
+          'x-debug-apikey': String(req.headers['apikey'] ?? ''),
+          ...headers,
+        })
+        .end(JSON.stringify({ error: { code, description: text, message: text } }));
+    },
+  }),
   /** Destroys the connection as soon as the request line and headers arrive. */
   resetBeforeBody: { early: true, run: (req) => req.socket.destroy() } as Fault,
   /** Reads the whole request, then destroys the connection without answering. */
@@ -92,6 +171,8 @@ export interface ScriptedServer {
   script(endpoint: 'token' | 'api', ...next: Fault[]): void;
   /** Closes idle keep-alive connections from the server side (FIN). */
   closeIdleConnections(): void;
+  /** TCP connections open right now, as the server sees them. */
+  readonly openConnections: () => number;
   close(): Promise<void>;
 }
 
@@ -142,6 +223,7 @@ export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
     requestIds,
     script: (endpoint, ...next) => queues[endpoint].push(...next),
     closeIdleConnections: () => server.closeIdleConnections(),
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
