@@ -167,6 +167,8 @@ export interface ScriptedServer {
   readonly connections: () => number;
   /** Request ids seen on API requests (X-Request-Id), in order. */
   readonly requestIds: string[];
+  /** Every request that reached an endpoint, in order, with its arrival time (`performance.now()`). */
+  readonly arrivals: Array<{ readonly endpoint: 'token' | 'api'; readonly at: number }>;
   /** Queue faults for the next requests of an endpoint (then the default answers). */
   script(endpoint: 'token' | 'api', ...next: Fault[]): void;
   /** Closes idle keep-alive connections from the server side (FIN). */
@@ -184,6 +186,7 @@ export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
   const queues = { token: [] as Fault[], api: [] as Fault[] };
   const hits = { token: 0, api: 0 };
   const requestIds: string[] = [];
+  const arrivals: Array<{ endpoint: 'token' | 'api'; at: number }> = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     // warmup()'s preconnect (GET /) is neither endpoint: answer it, count nothing.
@@ -193,6 +196,7 @@ export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
     }
     const endpoint = req.url === '/oauth2/token' ? 'token' : 'api';
     hits[endpoint]++;
+    arrivals.push({ endpoint, at: performance.now() });
     if (endpoint === 'api') requestIds.push(String(req.headers['x-request-id']));
     const fault = queues[endpoint].shift() ?? (endpoint === 'token' ? faults.token() : faults.verdict());
     if (fault.early) {
@@ -221,6 +225,7 @@ export async function startScriptedServer(port = 0): Promise<ScriptedServer> {
     hits,
     connections: () => connections,
     requestIds,
+    arrivals,
     script: (endpoint, ...next) => queues[endpoint].push(...next),
     closeIdleConnections: () => server.closeIdleConnections(),
     openConnections: () => sockets.size,
