@@ -1,0 +1,116 @@
+import { IdCloudError, TokenError } from '../errors.js';
+import type { Transport } from '../http/transport.js';
+import { MIN_VALIDITY_MS, REFRESH_AHEAD_MS } from '../policy/token.js';
+import type { AssertionKey } from './assertion.js';
+import { describeStoreFailure, LOCK_TTL_MS } from './fleet.js';
+import { TokenCache } from './token-cache.js';
+import { createTokenFetcher, type TokenFetcher } from './token-provider.js';
+import { type TokenStore, tokenStoreKey } from './token-store.js';
+
+/** What a token refresh reports: to hooks, diagnostics channels and the logger. */
+export interface TokenRefreshReport {
+  readonly durationMs: number;
+  readonly outcome: 'success' | 'failure';
+  readonly expiresInSeconds?: number;
+  readonly errorCode?: string;
+  readonly unicoCode?: string;
+}
+
+/** Everything the client's token machinery needs. */
+export interface TokenSourceConfig {
+  readonly transport: Transport;
+  readonly tokenUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly key: AssertionKey;
+  /** Budget of one refresh, all attempts, in ms. */
+  readonly timeoutMs: number;
+  /** Budget of each token endpoint attempt, in ms. */
+  readonly attemptTimeoutMs: number;
+  readonly maxRetries: number;
+  /** Sent with every token request, e.g. `user-agent`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Share the token through this store, under a key derived from `identity`. */
+  readonly store?:
+    | {
+        readonly store: TokenStore;
+        readonly identity: {
+          readonly environment: string;
+          readonly tokenUrl: string;
+          readonly tenantId: string;
+          readonly accountName: string;
+        };
+      }
+    | undefined;
+  readonly onRefresh?: ((report: TokenRefreshReport) => void) | undefined;
+  /** A store call failed or timed out; `fields` and `message` are safe to log. */
+  readonly onStoreProblem?: ((fields: Record<string, unknown>, message: string) => void) | undefined;
+  /** A background refresh failed (the current token is still served). */
+  readonly onBackgroundError?: ((error: unknown) => void) | undefined;
+}
+
+/** The client's access tokens. */
+export interface TokenSource {
+  /**
+   * @param signal - stops this caller's wait
+   * @returns a usable access token
+   * @throws TokenError; ClientClosedError after `close()`; `signal.reason`
+   */
+  get(signal: AbortSignal): Promise<string>;
+  /** The API refused `token` (401): drop it, here and in the store. */
+  invalidate(token: string): void;
+  /** Final: stops a refresh in flight; every later `get()` rejects with ClientClosedError. */
+  close(): void;
+}
+
+/**
+ * Builds the token machinery: refresh loop, cache with early refresh and single flight, and the
+ * shared-store protocol when a store is given.
+ * @param config - endpoint, identity, limits and observers
+ * @returns the token source
+ */
+export function createTokenSource(config: TokenSourceConfig): TokenSource {
+  const fetch = createTokenFetcher(config);
+  const { onRefresh, onStoreProblem, store } = config;
+  const observed: TokenFetcher =
+    onRefresh === undefined
+      ? fetch
+      : async (signal) => {
+          const started = performance.now();
+          const durationMs = () => Math.round((performance.now() - started) * 1000) / 1000;
+          try {
+            const token = await fetch(signal);
+            onRefresh({
+              durationMs: durationMs(),
+              outcome: 'success',
+              expiresInSeconds: token.lifetimeSeconds,
+            });
+            return token;
+          } catch (err) {
+            onRefresh({
+              durationMs: durationMs(),
+              outcome: 'failure',
+              ...(IdCloudError.is(err) && { errorCode: err.code }),
+              ...(err instanceof TokenError && err.unicoCode !== undefined && { unicoCode: err.unicoCode }),
+            });
+            throw err;
+          }
+        };
+  return new TokenCache(observed, {
+    refreshAheadMs: REFRESH_AHEAD_MS,
+    minValidityMs: MIN_VALIDITY_MS,
+    onBackgroundError: config.onBackgroundError,
+    store: store && {
+      store: store.store,
+      key: tokenStoreKey(store.identity),
+      // A live lock holder is done within its token budget; a dead one's lock expires.
+      lockWaitMs: config.timeoutMs + LOCK_TTL_MS,
+    },
+    onStoreError:
+      onStoreProblem &&
+      ((failure) => {
+        const { fields, message } = describeStoreFailure(failure);
+        onStoreProblem(fields, message);
+      }),
+  });
+}
