@@ -30,13 +30,28 @@ export function capture(length) {
 }
 
 /**
- * A CreateProcess input whose JSON body is `bodyBytes` long.
- * @param {number} bodyBytes
+ * A plain base64 JPEG (what Identity-Verification-only integrations send) of at most `length`
+ * characters: a JFIF header, then random bytes.
+ * @param {number} length
  */
-export function makeInput(bodyBytes) {
+export function plainJpeg(length) {
+  const bytes = randomBytes(Math.floor(length / 4) * 3);
+  bytes.set([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
+  return bytes.toString('base64');
+}
+
+/** The two image kinds the bench measures; `capture` is the capture SDK's payload. */
+export const IMAGE_KINDS = ['capture', 'plain'];
+
+/**
+ * A CreateProcess input whose JSON body is `bodyBytes` long (plain: up to 3 bytes shorter).
+ * @param {number} bodyBytes
+ * @param {'capture' | 'plain'} [kind]
+ */
+export function makeInput(bodyBytes, kind = 'capture') {
   const base = { subject: { code: CPF, name: 'Luke Skywalker' }, useCase: 'Onboarding', imageBase64: '' };
-  const overhead = JSON.stringify(base).length;
-  return { ...base, imageBase64: capture(bodyBytes - overhead) };
+  const length = bodyBytes - JSON.stringify(base).length;
+  return { ...base, imageBase64: kind === 'plain' ? plainJpeg(length) : capture(length) };
 }
 
 const headersFor = (token) => ({

@@ -60,8 +60,11 @@ function buildInputSchema() {
     {
       subject,
       useCase: text().check(z.refine(notBlank, 'must not be empty')),
-      // The alphabet, form and size are checked by checkImage, in one pass over the string.
+      // The kind, alphabet and size are checked by checkImage.
       imageBase64: text(),
+      imageKind: z.optional(
+        z.enum(['sdk-capture', 'plain-image'], { error: expected('"sdk-capture" or "plain-image"') }),
+      ),
       subsidiaryId: z.optional(z.uuid({ error: 'must be a UUID' })),
     },
     { error: expected('an object') },
@@ -93,9 +96,16 @@ export interface CreateProcessInput {
   readonly useCase: string;
   /**
    * The capture SDK's `encrypted` value (needed for liveness), or a plain base64 PNG/JPEG/WebP
-   * (≤ 800 KB decoded, no `data:` prefix; identity verification only, liveness is not checked).
+   * (≤ 800 KB decoded, no `data:` prefix, no line breaks; identity verification only, liveness is
+   * not checked). Standard base64 starting with a PNG, JPEG or WebP signature is a plain image;
+   * anything else is sent unchanged as a capture.
    */
   readonly imageBase64: string;
+  /**
+   * What `imageBase64` is, when the detection above should not decide: `'sdk-capture'` sends it
+   * unchecked; `'plain-image'` requires a valid plain image. Not sent to Unico.
+   */
+  readonly imageKind?: ImageKind | undefined;
   /** Branch id (UUID), only for service accounts with several branches. */
   readonly subsidiaryId?: string | undefined;
 }
@@ -121,27 +131,18 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
   inputSchema ??= buildInputSchema();
   const parsed = inputSchema.safeParse(input);
   const issues: FieldIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(toFieldIssues);
-  const image = (input as { imageBase64?: unknown } | null)?.imageBase64;
-  const check = typeof image === 'string' ? checkImage(image) : undefined;
+  const given = input as { imageBase64?: unknown; imageKind?: unknown } | null;
+  const declared =
+    given?.imageKind === 'sdk-capture' || given?.imageKind === 'plain-image' ? given.imageKind : undefined;
+  const image = given?.imageBase64;
+  const check = typeof image === 'string' ? checkImage(image, declared) : undefined;
   if (check !== undefined && !check.ok) issues.push({ path: 'imageBase64', message: check.message });
   if (!parsed.success || check === undefined || !check.ok || issues.length > 0) return { ok: false, issues };
 
-  const { imageBase64, subject: given, ...rest } = parsed.data;
+  const { imageBase64, imageKind: _notSent, subject: person, ...rest } = parsed.data;
   // The only normalisation: a formatted CPF is sent as its digits (the checks above proved it is one).
-  const subject = { ...given, code: normalizeCpf(given.code) ?? given.code };
-  // The image was proven to hold only base64/JWT characters, which need no JSON escaping, so it
-  // is spliced in rather than run through JSON.stringify a second time.
+  const subject = { ...person, code: normalizeCpf(person.code) ?? person.code };
   const head = JSON.stringify({ subject, ...rest });
-  // Built as bytes in one buffer: handing undici a 1 MB string costs a flatten and an encode of a
-  // fresh allocation per call (docs/performance.md). The image is ASCII, so its byte length is
-  // its string length.
-  const encoder = new TextEncoder();
-  const prefix = encoder.encode(`${head.slice(0, -1)},"imageBase64":"`);
-  const body = new Uint8Array(prefix.length + imageBase64.length + 2);
-  body.set(prefix, 0);
-  encoder.encodeInto(imageBase64, body.subarray(prefix.length));
-  body[body.length - 2] = 0x22; // "
-  body[body.length - 1] = 0x7d; // }
   const sensitive = [
     subject.code,
     subject.name,
@@ -149,7 +150,40 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
     subject.phone,
     subject.clientReference,
   ].filter((v): v is string => v !== undefined);
-  return { ok: true, request: { body, imageKind: check.kind, sensitive } };
+  return {
+    ok: true,
+    request: { body: bodyWith(head, imageBase64, check.kind), imageKind: check.kind, sensitive },
+  };
+}
+
+// A character JSON must escape ('"', "\\", controls) or that is not ASCII.
+const NEEDS_ESCAPING = /[^ !#-[\]-~]/;
+
+/**
+ * `head` (a JSON object) with `"imageBase64"` added last. The image is up to ~1.4 M characters,
+ * so it is spliced in unescaped when it provably needs no escaping and is ASCII (one byte per
+ * character): a plain image because checkImage proved it is base64, a capture (opaque, any
+ * characters) when NEEDS_ESCAPING finds nothing. Otherwise it goes through JSON.stringify.
+ */
+function bodyWith(head: string, image: string, kind: ImageKind): Uint8Array<ArrayBuffer> {
+  const encoder = new TextEncoder();
+  const open = `${head.slice(0, -1)},"imageBase64":`;
+  if (kind === 'sdk-capture' && NEEDS_ESCAPING.test(image)) {
+    return encoder.encode(`${open}${JSON.stringify(image)}}`);
+  }
+  // Built as bytes in one buffer: handing undici a 1 MB string costs a flatten and an encode of a
+  // fresh allocation per call (docs/performance.md).
+  const prefix = encoder.encode(`${open}"`);
+  const size = prefix.length + image.length + 2;
+  const NodeBuffer = globalThis.Buffer;
+  // On Node, not zero-filled (~0.4 ms for 1 MB): every byte is written below.
+  const body = NodeBuffer === undefined ? new Uint8Array(size) : NodeBuffer.allocUnsafeSlow(size);
+  body.set(prefix, 0);
+  if (NodeBuffer === undefined) encoder.encodeInto(image, body.subarray(prefix.length));
+  else (body as Buffer).write(image, prefix.length, 'latin1');
+  body[size - 2] = 0x22; // "
+  body[size - 1] = 0x7d; // }
+  return body;
 }
 
 function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkImage, detectImageFormat, MAX_PLAIN_IMAGE_BYTES } from '../../src/internal/image.js';
+import {
+  checkImage,
+  detectImageFormat,
+  type ImageKind,
+  MAX_PLAIN_IMAGE_BYTES,
+} from '../../src/internal/image.js';
 
 const PNG_HEADER = [
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -43,50 +48,79 @@ function expectNoImageContent(message: string, image: string): void {
   }
 }
 
-function expectFailure(image: string, pattern: RegExp): string {
-  const result = checkImage(image);
+function expectFailure(image: string, pattern: RegExp, declared?: ImageKind): string {
+  const result = checkImage(image, declared);
   if (result.ok) throw new Error('expected checkImage to fail');
   expect(result.message).toMatch(pattern);
   expectNoImageContent(result.message, image);
   return result.message;
 }
 
-describe('checkImage: SDK captures', () => {
-  it('accepts a 3-segment JWT (compact JWS) as an SDK capture without measuring it', () => {
-    expect(checkImage(sdkCapture(3))).toEqual({ ok: true, kind: 'sdk-capture', decodedBytes: undefined });
-  });
+const CAPTURE = { ok: true, kind: 'sdk-capture' };
+const PLAIN = { ok: true, kind: 'plain-image' };
 
-  it('accepts a 5-segment JWT (compact JWE) as an SDK capture', () => {
-    expect(checkImage(sdkCapture(5))).toEqual({ ok: true, kind: 'sdk-capture', decodedBytes: undefined });
+describe('checkImage: anything that is not a plain image is an opaque SDK capture', () => {
+  it.each([
+    ['a 3-segment JWT (compact JWS)', sdkCapture(3)],
+    ['a 5-segment JWT (compact JWE)', sdkCapture(5)],
+    ['2 segments', `${b64url('{"alg":"none"}')}.abc`],
+    ['4 segments', sdkCapture(5).split('.').slice(0, 4).join('.')],
+    ['6 segments', `${sdkCapture(5)}.abc`],
+    ['no dots', 'k3YabcDEFiv0123456789Q2lwaGVydGV4dA'],
+    ['a "v2:" prefix', `v2:${sdkCapture(5)}`],
+    ['standard base64 that is not an image', Buffer.from('not an image at all').toString('base64')],
+    ['a GIF (only PNG, JPEG and WebP are recognised as plain images)', imageB64(GIF_HEADER, 300)],
+    ['a quote, a backslash and a control character', 'abc"def\\ghi\u0001jkl'],
+    ['non-ASCII text and a lone surrogate', 'captura-ção-\ud800-日本'],
+    ['spaces and line breaks', 'eyJ0eXAiOiJKV1QifQ\n.eyJ9 .sig'],
+  ])('accepts %s as an SDK capture', (_what, capture) => {
+    expect(checkImage(capture)).toEqual(CAPTURE);
   });
 
   it('never size-limits an SDK capture: a 5 MB capture passes', () => {
     const capture = sdkCapture(5, (5 * 1024 * 1024) / 4);
     expect(capture.length).toBeGreaterThan(5 * 1024 * 1024);
-    const result = checkImage(capture);
-    expect(result).toEqual({ ok: true, kind: 'sdk-capture', decodedBytes: undefined });
+    expect(checkImage(capture)).toEqual(CAPTURE);
   });
 
-  it.each([2, 4, 6])('rejects a JWT-shaped string with %i segments', (segments) => {
-    const capture = Array.from({ length: segments }, (_, i) =>
-      i === 0 ? b64url('{"alg":"none"}') : 'abc',
-    ).join('.');
-    expectFailure(capture, /does not have 3 or 5 segments/);
+  it('sends anything non-empty as a capture when the caller declares imageKind "sdk-capture"', () => {
+    const png = imageB64(PNG_HEADER, 100);
+    for (const image of [
+      png,
+      `data:image/png;base64,${png}`,
+      `${png}\n`,
+      imageB64(JPEG_HEADER, 900 * 1024),
+    ]) {
+      expect(checkImage(image, 'sdk-capture')).toEqual(CAPTURE);
+    }
+    expect(checkImage('', 'sdk-capture')).toEqual({ ok: false, message: 'is empty' });
+  });
+});
+
+describe('checkImage: imageKind "plain-image" requires a plain image', () => {
+  it('accepts a plain image declared as one', () => {
+    expect(checkImage(imageB64(WEBP_HEADER, 500), 'plain-image')).toEqual(PLAIN);
   });
 
   it.each([
-    ['a "+"', '+'],
-    ['a "/"', '/'],
-    ['"=" padding', '='],
-    ['a space', ' '],
-    ['a line break', '\n'],
-    ['a quote', '"'],
-    ['a non-ASCII letter', 'é'],
-  ])('rejects an SDK capture containing %s and reports its position', (_what, bad) => {
-    const good = sdkCapture(3);
-    const at = 30;
-    const capture = `${good.slice(0, at)}${bad}${good.slice(at)}`;
-    expectFailure(capture, new RegExp(`character not allowed in a JWT at position ${at}$`));
+    ['a GIF', imageB64(GIF_HEADER, 500)],
+    ['a RIFF container that is not WebP', imageB64(WAVE_HEADER, 500)],
+    ['bytes with no known signature', imageB64([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 500)],
+    [
+      'a PNG signature with one byte changed',
+      imageB64([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0b], 500),
+    ],
+  ])('rejects %s by its first bytes', (_what, image) => {
+    expectFailure(image, /^is not a PNG, JPEG or WebP image \(checked by its first bytes\)$/, 'plain-image');
+  });
+
+  it('rejects an SDK capture declared as a plain image, naming the first character outside base64', () => {
+    const capture = sdkCapture(3);
+    expectFailure(
+      capture,
+      new RegExp(`^is not base64: unexpected character at position ${capture.indexOf('.')}$`),
+      'plain-image',
+    );
   });
 });
 
@@ -95,20 +129,18 @@ describe('checkImage: plain images', () => {
     ['PNG', PNG_HEADER],
     ['JPEG', JPEG_HEADER],
     ['WebP', WEBP_HEADER],
-  ])('accepts a plain base64 %s and reports its decoded size', (_format, header) => {
-    const image = imageB64(header, 1000);
-    expect(checkImage(image)).toEqual({ ok: true, kind: 'plain-image', decodedBytes: 1000 });
+  ])('recognises a plain base64 %s by its first bytes', (_format, header) => {
+    expect(checkImage(imageB64(header, 1000))).toEqual(PLAIN);
   });
 
-  it.each([300, 301, 302])('computes the decoded size of a %i-byte image from its padding', (size) => {
-    const image = imageB64(PNG_HEADER, size);
-    expect(checkImage(image)).toEqual({ ok: true, kind: 'plain-image', decodedBytes: size });
+  it.each([300, 301, 302])('accepts a %i-byte image, with 0, 2 or 1 "=" of padding', (size) => {
+    expect(checkImage(imageB64(PNG_HEADER, size))).toEqual(PLAIN);
   });
 
   it('accepts a plain image of exactly 800 KB (800 * 1024 bytes)', () => {
     expect(MAX_PLAIN_IMAGE_BYTES).toBe(800 * 1024);
     const image = imageB64(JPEG_HEADER, 800 * 1024);
-    expect(checkImage(image)).toEqual({ ok: true, kind: 'plain-image', decodedBytes: 800 * 1024 });
+    expect(checkImage(image)).toEqual(PLAIN);
   });
 
   it('rejects a plain image one byte over 800 KB and says by how much', () => {
@@ -186,21 +218,74 @@ describe('checkImage: plain images', () => {
     expectFailure(stripped, /length is not a multiple of 4 \(missing "=" padding\?\)/);
   });
 
-  it.each([
-    ['a GIF', GIF_HEADER],
-    ['a RIFF container that is not WebP', WAVE_HEADER],
-    [
-      'bytes with no known signature',
-      [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b],
-    ],
-    ['a PNG signature with one byte changed', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0b]],
-  ])('rejects %s by its first bytes', (_what, header) => {
-    expectFailure(imageB64(header, 500), /^is not a PNG, JPEG or WebP image \(checked by its first bytes\)$/);
+  it('rejects a plain image with a base64url "-" or "_" past its first bytes, whatever the decoder accepts', () => {
+    const flat = imageB64(JPEG_HEADER, 3000);
+    for (const bad of ['-', '_']) {
+      expectFailure(
+        `${flat.slice(0, 2000)}${bad}${flat.slice(2001)}`,
+        /unexpected character at position 2000$/,
+      );
+    }
+  });
+});
+
+/** Every UTF-16 code unit outside the standard base64 alphabet. */
+const NON_ALPHABET = Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c)).filter(
+  (ch) => !/[A-Za-z0-9+/]/.test(ch),
+);
+
+describe.each([
+  ['Node (Buffer)', false],
+  ['portable (no Buffer, as on edge runtimes)', true],
+])('checkImage, %s: every character outside base64 in a plain image is found', (_path, noBuffer) => {
+  /** Runs `fn` with globalThis.Buffer removed when `noBuffer` (synchronously, then restored). */
+  function run<T>(fn: () => T): T {
+    const saved = globalThis.Buffer;
+    if (noBuffer) Reflect.set(globalThis, 'Buffer', undefined);
+    try {
+      return fn();
+    } finally {
+      Reflect.set(globalThis, 'Buffer', saved);
+    }
+  }
+  const flat = imageB64(JPEG_HEADER, 1200);
+
+  it(`rejects each of the ${NON_ALPHABET.length} code units, replacing or inserted, and says where`, () => {
+    const wrong: string[] = [];
+    run(() => {
+      for (const ch of NON_ALPHABET) {
+        const at = 100 + (ch.charCodeAt(0) % 1000);
+        for (const image of [
+          `${flat.slice(0, at)}${ch}${flat.slice(at + 1)}`,
+          `${flat.slice(0, at)}${ch}${flat.slice(at)}`,
+        ]) {
+          const result = checkImage(image);
+          const expected = /[\t\n\r ]/.test(ch)
+            ? 'contains whitespace or line breaks; send unwrapped base64'
+            : `is not base64: unexpected character at position ${at}`;
+          if (result.ok || result.message !== expected) wrong.push(`U+${ch.charCodeAt(0).toString(16)}`);
+        }
+      }
+    });
+    expect(wrong).toEqual([]);
   });
 
-  it('classifies as plain (not as a capture) a base64 string that does not start with "eyJ"', () => {
-    // Base64 text in the JWT alphabet only, but without the JWT prefix: checked as a plain image.
-    expectFailure('abcd.efgh.ijkl', /is not base64: unexpected character at position 4/);
+  it('accepts valid plain images of every padding and size up to the limit', () => {
+    const images = [12, 13, 14, 1000, 1001, 1002, MAX_PLAIN_IMAGE_BYTES].map((size) =>
+      imageB64(PNG_HEADER, size),
+    );
+    expect(run(() => images.map((image) => checkImage(image)))).toEqual(images.map(() => PLAIN));
+  });
+
+  it.each([
+    ['"=" in the middle', `${flat.slice(0, 20)}=${flat.slice(21)}`, /unexpected character at position 20$/],
+    ['three "="', `${flat.slice(0, -4)}A===`, /unexpected character at position 1597$/],
+    ['data after "=="', `${flat.slice(0, -4)}AA=A`, /unexpected character at position 1599$/],
+    ['padding missing', flat.slice(0, -2), /length is not a multiple of 4/],
+    ['one byte over 800 KB', imageB64(JPEG_HEADER, MAX_PLAIN_IMAGE_BYTES + 1), /^decodes to 819201 bytes/],
+  ])('rejects %s', (_what, image, message) => {
+    const result = run(() => checkImage(image));
+    expect(result).toEqual({ ok: false, message: expect.stringMatching(message) });
   });
 });
 

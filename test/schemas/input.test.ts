@@ -145,6 +145,80 @@ describe('prepareCreateProcess: valid input', () => {
   });
 });
 
+describe('prepareCreateProcess: the image kind', () => {
+  const bodyOf = (input: unknown): Record<string, unknown> => JSON.parse(utf8(prepared(input).body));
+
+  it.each([
+    ['2 segments', `${CAPTURE.split('.').slice(0, 2).join('.')}`],
+    ['no dots', 'k3YabcDEFiv0123456789Q2lwaGVydGV4dA'],
+    ['a "v2:" prefix', `v2:${CAPTURE}`],
+    ['a standard base64 text that is not an image', Buffer.from('opaque bytes').toString('base64')],
+  ])('sends a capture with %s as an SDK capture, spliced unchanged', (_what, capture) => {
+    const request = prepared({ ...minimal(), imageBase64: capture });
+    expect(request.imageKind).toBe('sdk-capture');
+    expect(utf8(request.body).endsWith(`,"imageBase64":"${capture}"}`)).toBe(true);
+  });
+
+  it('sends a plain image spliced unchanged as the last field', () => {
+    expect(utf8(prepared(minimal()).body).endsWith(`,"imageBase64":"${PNG}"}`)).toBe(true);
+  });
+
+  it('lets imageKind override the detection, and does not send imageKind', () => {
+    const asCapture = prepared({ ...minimal(), imageKind: 'sdk-capture' });
+    expect(asCapture.imageKind).toBe('sdk-capture');
+    expect(bodyOf({ ...minimal(), imageKind: 'sdk-capture' })).toEqual({
+      ...without(minimal(), 'imageKind'),
+    });
+    expect(prepared({ ...minimal(), imageKind: 'plain-image' }).imageKind).toBe('plain-image');
+    const dataUri = `data:image/png;base64,${PNG}`;
+    expect(bodyOf({ ...minimal(), imageBase64: dataUri, imageKind: 'sdk-capture' })['imageBase64']).toBe(
+      dataUri,
+    );
+  });
+
+  it('keeps the body valid JSON for a capture holding any UTF-16 code unit, and sends the capture unchanged', () => {
+    const wrong: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const capture = `${CAPTURE.slice(0, 40)}${String.fromCharCode(c)}${CAPTURE.slice(40)}`;
+      let sent: unknown;
+      try {
+        sent = bodyOf({ ...minimal(), imageBase64: capture })['imageBase64'];
+      } catch {
+        sent = undefined;
+      }
+      if (sent !== capture) wrong.push(`U+${c.toString(16)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('builds the same bytes without Buffer (edge runtimes) as on Node, for both kinds', () => {
+    const inputs = [
+      minimal(),
+      { ...minimal(), imageBase64: CAPTURE },
+      { ...minimal(), imageBase64: `"${CAPTURE}` },
+    ];
+    const onNode = inputs.map((input) => prepared(input).body);
+    const saved = globalThis.Buffer;
+    Reflect.set(globalThis, 'Buffer', undefined);
+    let portable: Uint8Array[];
+    try {
+      portable = inputs.map((input) => prepared(input).body);
+    } finally {
+      Reflect.set(globalThis, 'Buffer', saved);
+    }
+    expect(portable.map(utf8)).toEqual(onNode.map(utf8));
+    expect(portable.map((b) => b.length)).toEqual(onNode.map((b) => b.length));
+  });
+
+  it('escapes a capture with a quote, a backslash, a control character or non-ASCII text, and only those', () => {
+    for (const bad of ['"', '\\', '\u0000', '\u001f', '\u007f', 'é', '日', '\ud83d\ude00', '\ud800']) {
+      const capture = `v2:${bad}:${CAPTURE}`;
+      const text = utf8(prepared({ ...minimal(), imageBase64: capture }).body);
+      expect(text.endsWith(`,"imageBase64":${JSON.stringify(capture)}}`)).toBe(true);
+    }
+  });
+});
+
 describe('prepareCreateProcess: field errors', () => {
   it.each<[string, unknown, string, RegExp]>([
     ['subject.code', { code: undefined }, 'is required', /^is required$/],
@@ -251,15 +325,23 @@ describe('prepareCreateProcess: field errors', () => {
     ['imageBase64', { imageBase64: PNG.replace(/(.{76})/g, '$1\n') }, /whitespace or line breaks/],
     [
       'imageBase64',
-      { imageBase64: `${PNG.slice(0, 10)}*${PNG.slice(11)}` },
-      /unexpected character at position 10/,
+      { imageBase64: `${PNG.slice(0, 40)}*${PNG.slice(41)}` },
+      /unexpected character at position 40/,
     ],
     [
       'imageBase64',
-      { imageBase64: Buffer.from('GIF89a-not-an-accepted-format').toString('base64') },
+      {
+        imageBase64: Buffer.from('GIF89a-not-an-accepted-format').toString('base64'),
+        imageKind: 'plain-image',
+      },
       /is not a PNG, JPEG or WebP/,
     ],
-    ['imageBase64', { imageBase64: 'eyJhbGciOiJub25lIn0.e30' }, /does not have 3 or 5 segments/],
+    ['imageKind', { imageKind: 'jwt' }, /^must be "sdk-capture" or "plain-image"$/],
+    [
+      'imageBase64',
+      { imageBase64: CAPTURE, imageKind: 'plain-image' },
+      /^is not base64: unexpected character/,
+    ],
     ['subsidiaryId', { subsidiaryId: 'branch-1' }, /^must be a UUID$/],
     ['subsidiaryId', { subsidiaryId: '3f2504e0-4f89-41d3-9a0c-0305e82c330' }, /^must be a UUID$/],
     ['subsidiaryId', { subsidiaryId: 42 }, /^must be a UUID$/],
@@ -344,7 +426,10 @@ describe('prepareCreateProcess: field errors', () => {
   });
 
   it('reports the image together with other field errors', () => {
-    const issues = issuesOf({ ...withSubject({ gender: 'X' }), imageBase64: 'not base64!' });
+    const issues = issuesOf({
+      ...withSubject({ gender: 'X' }),
+      imageBase64: `${PNG.slice(0, 99)}!${PNG.slice(100)}`,
+    });
     expect(issues.map((i) => i.path).sort()).toEqual(['imageBase64', 'subject.gender']);
   });
 
