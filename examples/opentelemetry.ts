@@ -1,6 +1,6 @@
 /**
  * Observability recipe (docs/recipes/observability.md): OpenTelemetry spans from the SDK's
- * `hooks`, a pino logger, and a `node:diagnostics_channel` subscriber.
+ * `hooks` and a pino logger.
  *
  * - One CLIENT span per HTTP attempt, child of whatever span is active when you call the SDK
  *   (HTTP semantic conventions: `http.request.method`, `http.response.status_code`, `error.type`,
@@ -13,7 +13,6 @@
  *
  *   npx tsx examples/opentelemetry.ts
  */
-import { subscribe } from 'node:diagnostics_channel';
 import {
   type Attributes,
   type Meter,
@@ -25,7 +24,6 @@ import {
 } from '@opentelemetry/api';
 import { pino } from 'pino';
 import {
-  CHANNELS,
   type Hooks,
   IdCloudClient,
   IdCloudError,
@@ -122,12 +120,6 @@ export function openTelemetryHooks(
 
 const spans = registerInMemoryTracing(); // in an application: new NodeSDK({ … }).start()
 
-// diagnostics_channel sees the same events with no reference to the client: what an APM agent uses.
-const counts = new Map<string, number>();
-const count = (name: string) => counts.set(name, (counts.get(name) ?? 0) + 1);
-subscribe(CHANNELS.retry, (event) => count(`retry:${(event as RetryEvent).reason}`));
-subscribe(CHANNELS.tokenRefresh, () => count('token-refresh'));
-
 const server = await startEmulatorServer();
 const client = new IdCloudClient(
   server.clientOptions({
@@ -164,7 +156,6 @@ await verify('server-error'); // 503: ERR_OUTCOME_UNKNOWN, not retried
 
 console.log('\nspans:');
 printSpanTree(spans);
-console.log(`\ndiagnostics_channel: ${[...counts].map(([name, n]) => `${name}×${n}`).join(', ')}`);
 
 await client.close();
 await server.close();

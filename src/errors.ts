@@ -1,27 +1,10 @@
 /**
- * Every failure the SDK raises is an {@link IdCloudError} with a stable `code`.
- *
- * Messages and fields are built from allow-listed data only: no private key, access token,
- * API key, image, name or full CPF ever reaches a message, a field, `toString()`,
- * `JSON.stringify()` or `util.inspect()`.
+ * Every failure is an {@link IdCloudError} with a stable `code`. Messages and enumerable fields hold
+ * allow-listed data only: never a key, token, API key, image, name or full CPF.
  */
 
-/** Stable error codes. Switch on `err.code`; the union narrows to the matching subclass. */
-export type IdCloudErrorCode =
-  | 'ERR_INVALID_CONFIG'
-  | 'ERR_INVALID_INPUT'
-  | 'ERR_TOKEN'
-  | 'ERR_API'
-  | 'ERR_RATE_LIMITED'
-  | 'ERR_OUTCOME_UNKNOWN'
-  | 'ERR_TIMEOUT'
-  | 'ERR_ABORTED'
-  | 'ERR_NETWORK'
-  | 'ERR_INVALID_RESPONSE'
-  | 'ERR_CLIENT_CLOSED';
-
 /** All codes, for exhaustiveness checks and guards. */
-export const ERROR_CODES: readonly IdCloudErrorCode[] = Object.freeze([
+export const ERROR_CODES = Object.freeze([
   'ERR_INVALID_CONFIG',
   'ERR_INVALID_INPUT',
   'ERR_TOKEN',
@@ -33,7 +16,10 @@ export const ERROR_CODES: readonly IdCloudErrorCode[] = Object.freeze([
   'ERR_NETWORK',
   'ERR_INVALID_RESPONSE',
   'ERR_CLIENT_CLOSED',
-]);
+] as const);
+
+/** Stable error codes. Switch on `err.code`; the union narrows to the matching subclass. */
+export type IdCloudErrorCode = (typeof ERROR_CODES)[number];
 
 const BRAND = Symbol.for('unico-idcloud.error');
 
@@ -85,8 +71,7 @@ export class IdCloudError extends Error {
    * @returns whether `value` is an SDK error
    */
   static is(value: unknown): value is AnyIdCloudError {
-    // The brand is a registered symbol, shared by every copy of the package. A bare `code` match
-    // is not enough: other libraries use the same names (axios raises ERR_NETWORK).
+    // A registered symbol, shared by every copy; a bare `code` match is not enough (axios: ERR_NETWORK).
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
@@ -97,8 +82,6 @@ export class IdCloudError extends Error {
    * @returns whether `value` is an instance
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // Subclasses keep the normal prototype check; the base class also accepts errors branded by
-    // another copy of this package.
     if (this === IdCloudError) return IdCloudError.is(value);
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
@@ -126,22 +109,9 @@ export class InvalidInputError extends IdCloudError {
   }
 }
 
-/**
- * Details parsed from a token endpoint failure.
- * @inline
- */
-export interface TokenErrorDetails extends ErrorContext {
-  /** HTTP status of the token endpoint, when it answered. */
-  readonly httpStatus?: number | undefined;
-  /** OAuth2 `error` field, e.g. `server_error`. */
-  readonly oauthError?: string | undefined;
-  /** Dotted Unico code parsed from `error_description`, e.g. `1.2.22`. */
-  readonly unicoCode?: string | undefined;
-  /** `error_description` as sent by Unico (scrubbed, truncated). */
-  readonly description?: string | undefined;
-  /** Set when the token endpoint could not be reached or did not answer in time. */
-  readonly reason?: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing' | undefined;
-}
+/** Details parsed from a token endpoint failure. */
+export type TokenErrorDetails = ErrorContext &
+  Partial<Pick<TokenError, 'httpStatus' | 'oauthError' | 'unicoCode' | 'description' | 'reason'>>;
 
 /**
  * The token endpoint rejected the assertion or could not be used. Check `unicoCode` (spec §2.5):
@@ -155,36 +125,28 @@ export class TokenError extends IdCloudError {
   readonly oauthError: string | undefined;
   /** Dotted Unico code parsed from `error_description`, e.g. `1.2.22`; see docs/errors.md. */
   readonly unicoCode: string | undefined;
-  /** `error_description` as sent by Unico (scrubbed of secrets, truncated). */
-  readonly description: string | undefined;
+  /** `error_description` as sent by Unico: {@link ApiError.description} explains how it is handled. */
+  declare readonly description: string | undefined;
   /**
    * `'rejected'`: the endpoint answered with an error (see `unicoCode`); `'network'`: it could not be
-   * reached; `'timeout'`: it did not answer in time; `'invalid-response'`: its answer was unreadable.
+   * reached; `'timeout'`: it did not answer in time; `'invalid-response'`: its answer was unreadable;
+   * `'signing'`: the configured `signer` failed or returned no usable signature.
    */
-  /** `signing`: the configured `signer` failed or returned no usable signature. */
   readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing';
   constructor(message: string, details: TokenErrorDetails = {}) {
     super('ERR_TOKEN', message, details);
     this.httpStatus = details.httpStatus;
     this.oauthError = details.oauthError;
     this.unicoCode = details.unicoCode;
-    this.description = details.description;
+    hide(this, 'description', details.description);
     this.reason = details.reason ?? 'rejected';
   }
 }
 
-/**
- * Details parsed from an API error body `{"error":{"code","description"}}`.
- * @inline
- */
-export interface ApiErrorDetails extends ErrorContext {
-  /** HTTP status of Unico's answer (4xx). */
-  readonly httpStatus: number;
-  /** Unico's application code (always a string, e.g. `"20507"`), when the body had one. */
-  readonly unicoCode?: string | undefined;
-  /** Unico's description or message (scrubbed of the caller's personal data, truncated). */
-  readonly description?: string | undefined;
-}
+/** Details parsed from an API error body `{"error":{"code","description"}}`. */
+export type ApiErrorDetails = ErrorContext &
+  Pick<ApiError, 'httpStatus'> &
+  Partial<Pick<ApiError, 'unicoCode' | 'description'>>;
 
 /** Unico answered with a 4xx it processed and rejected; retrying the same request will not help. */
 export class ApiError extends IdCloudError {
@@ -193,15 +155,19 @@ export class ApiError extends IdCloudError {
   readonly httpStatus: number;
   /** Unico's application code (always a string, e.g. `"20507"`), when the body had one; see docs/errors.md. */
   readonly unicoCode: string | undefined;
-  /** Unico's description or message (scrubbed of the caller's personal data, truncated). */
-  readonly description: string | undefined;
+  /**
+   * Unico's own text (`description` or `message`). It may echo personal data of the request in
+   * forms the SDK cannot foresee, so it is kept out of `message`, `String(err)`, `JSON.stringify`
+   * and `util.inspect` (a non-enumerable property), and scrubbed of the call's values anyway
+   * (case- and format-insensitively) and truncated. Read it deliberately; do not log it as is.
+   */
+  declare readonly description: string | undefined;
   constructor(details: ApiErrorDetails) {
     const what = details.unicoCode === undefined ? '' : ` code ${details.unicoCode}`;
-    const text = details.description === undefined ? '' : `: ${details.description}`;
-    super('ERR_API', `Unico API rejected the request (HTTP ${details.httpStatus}${what})${text}`, details);
+    super('ERR_API', `Unico API rejected the request (HTTP ${details.httpStatus}${what})`, details);
     this.httpStatus = details.httpStatus;
     this.unicoCode = details.unicoCode;
-    this.description = details.description;
+    hide(this, 'description', details.description);
   }
 }
 
@@ -223,8 +189,9 @@ export type OutcomeUnknownReason = 'server-error' | 'connection-lost' | 'timeout
 
 /**
  * The request may have reached Unico, and a (billed) process may exist, but no verdict came back:
- * a 5xx, a connection lost after sending, or a timeout while waiting. Not retried automatically,
- * because a retry could verify the same person twice. Reconcile before retrying (see docs/errors.md).
+ * a 5xx, a connection lost after sending, or a timeout while waiting. Not retried automatically: a
+ * retry could verify (and bill) the same person twice. Unico cannot look a process up by anything
+ * you hold, so ask the person for a new capture, and keep `requestId` and the time for support.
  */
 export class OutcomeUnknownError extends IdCloudError {
   declare readonly code: 'ERR_OUTCOME_UNKNOWN';
@@ -237,11 +204,8 @@ export class OutcomeUnknownError extends IdCloudError {
     context: ErrorContext & { httpStatus?: number | undefined } = {},
   ) {
     const status = context.httpStatus === undefined ? '' : ` (HTTP ${context.httpStatus})`;
-    super(
-      'ERR_OUTCOME_UNKNOWN',
-      `Outcome unknown: ${reason}${status} after the request was sent; a process may exist`,
-      context,
-    );
+    const message = `Outcome unknown: ${reason}${status} after the request was sent; a process may exist`;
+    super('ERR_OUTCOME_UNKNOWN', message, context);
     this.reason = reason;
     this.httpStatus = context.httpStatus;
   }
@@ -264,11 +228,8 @@ export class AbortedError extends IdCloudError {
   /** True when the abort came after the request was sent: a process may exist. */
   readonly requestSent: boolean;
   constructor(requestSent: boolean, context: ErrorContext = {}) {
-    super(
-      'ERR_ABORTED',
-      requestSent ? 'Aborted by the caller after the request was sent' : 'Aborted by the caller',
-      context,
-    );
+    const when = requestSent ? ' after the request was sent' : '';
+    super('ERR_ABORTED', `Aborted by the caller${when}`, context);
     this.requestSent = requestSent;
   }
 }
@@ -307,13 +268,15 @@ export class ClientClosedError extends IdCloudError {
   }
 }
 
+function hide(target: object, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, enumerable: false, writable: false, configurable: false });
+}
+
 function formatIssues(issues: readonly FieldIssue[]): string {
   return issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');
 }
 
-/**
- * Union of every concrete SDK error. `switch (err.code)` on it narrows to the subclass and its fields.
- */
+/** Union of every concrete SDK error. `switch (err.code)` on it narrows to the subclass and its fields. */
 export type AnyIdCloudError =
   | InvalidConfigError
   | InvalidInputError

@@ -3,25 +3,22 @@ export type { AssertionSigner } from './auth/assertion.js';
 export type { PrivateKeyInput, WebCryptoKey } from './auth/private-key.js';
 export type { StoredToken, TokenStore, TokenStoreLock } from './auth/token-store.js';
 export { MemoryTokenStore } from './auth/token-store.js';
-export type { CallOptions, GetProcessOptions } from './client/client.js';
+export type { CallOptions } from './client/call.js';
+export type { GetProcessOptions } from './client/client.js';
 export { IdCloudClient } from './client/client.js';
 export type { CustomEnvironment, Environment } from './client/environment.js';
 export { ENVIRONMENTS } from './client/environment.js';
-export type { FetchTransportOptions } from './http/fetch.js';
-export { createFetchTransport } from './http/fetch.js';
 export type {
   AppInfo,
   Hooks,
+  Logger,
   Operation,
   RequestEndEvent,
   RequestStartEvent,
   RetryEvent,
   TokenRefreshEvent,
 } from './client/observability.js';
-export { CHANNELS } from './client/observability.js';
-export type { ClientOptions, Logger, ServiceAccount } from './client/options.js';
-export type { Transport, TransportRequest, TransportResponse } from './http/transport.js';
-export { TransportError } from './http/transport.js';
+export type { ClientOptions, ServiceAccount } from './client/options.js';
 export type {
   AnyIdCloudError,
   ErrorContext,
@@ -44,6 +41,10 @@ export {
   TimeoutError,
   TokenError,
 } from './errors.js';
+export type { FetchTransportOptions } from './http/fetch.js';
+export { createFetchTransport } from './http/fetch.js';
+export type { Transport, TransportRequest, TransportResponse } from './http/transport.js';
+export { TransportError } from './http/transport.js';
 export type { ImageKind } from './internal/image.js';
 export type { CreateProcessInput } from './schemas/input.js';
 export type {

@@ -1,8 +1,10 @@
+import { inspect } from 'node:util';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   AbortedError,
   type AnyIdCloudError,
   ApiError,
+  ClientClosedError,
   ERROR_CODES,
   IdCloudError,
   type IdCloudErrorCode,
@@ -45,6 +47,7 @@ const cases: ReadonlyArray<readonly [string, IdCloudErrorCode, () => IdCloudErro
     'ERR_INVALID_RESPONSE',
     () => new InvalidResponseError(200, [{ path: 'id', message: 'is missing' }]),
   ],
+  ['ClientClosedError', 'ERR_CLIENT_CLOSED', () => new ClientClosedError({ requestId: 'r' })],
 ];
 
 /** What another installed copy of the SDK would throw: same global brand, different class. */
@@ -89,12 +92,18 @@ describe('error subclasses', () => {
     expect(err.issues).toHaveLength(2);
   });
 
-  it('describes an API rejection with its HTTP status, Unico code and description', () => {
+  it('describes an API rejection by HTTP status and Unico code; the server text stays off every rendering', () => {
     const err = new ApiError({ httpStatus: 400, unicoCode: '20507', description: 'CPF inválido' });
-    expect(err.message).toBe('Unico API rejected the request (HTTP 400 code 20507): CPF inválido');
+    expect(err.message).toBe('Unico API rejected the request (HTTP 400 code 20507)');
     expect(err.httpStatus).toBe(400);
     expect(err.unicoCode).toBe('20507');
     expect(err.description).toBe('CPF inválido');
+    for (const rendering of [String(err), JSON.stringify(err), inspect(err), inspect(err, { depth: 9 })]) {
+      expect(rendering).not.toContain('inválido');
+    }
+    const token = new TokenError('Token request failed', { description: 'Falha 1.2.21 LUKE' });
+    expect(token.description).toBe('Falha 1.2.21 LUKE');
+    expect(`${String(token)} ${JSON.stringify(token)} ${inspect(token)}`).not.toContain('LUKE');
     expect(new ApiError({ httpStatus: 403 }).message).toBe('Unico API rejected the request (HTTP 403)');
   });
 

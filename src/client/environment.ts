@@ -30,19 +30,19 @@ export interface ResolvedEnvironment {
 
 /**
  * The hosts of Unico's two environments, as `environment: 'uat'` and `'production'` resolve them
- * (spec §1). Frozen; for reference and for allow-listing egress.
+ * (spec §1). Deeply frozen (clients hold these objects); for reference and for allow-listing egress.
  */
 export const ENVIRONMENTS: Readonly<Record<'uat' | 'production', ResolvedEnvironment>> = Object.freeze({
-  uat: {
+  uat: Object.freeze({
     name: 'uat',
     apiBaseUrl: 'https://api.id.uat.unico.app',
     tokenUrl: 'https://identityhomolog.acesso.io/oauth2/token',
     audience: 'https://identityhomolog.acesso.io',
-  },
-  production: {
+  }),
+  production: Object.freeze({
     name: 'production',
     apiBaseUrl: 'https://api.id.unico.app',
     tokenUrl: 'https://identity.acesso.io/oauth2/token',
     audience: 'https://identity.acesso.io',
-  },
+  }),
 });

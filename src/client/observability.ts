@@ -1,5 +1,35 @@
 import { VERSION } from '../version.js';
-import type { Logger } from './options.js';
+
+/**
+ * Receives the SDK's diagnostics, pino-style: structured fields first, then the message. pino
+ * loggers and `console` both fit. Fields never contain bodies, tokens, keys or personal data.
+ */
+export interface Logger {
+  /**
+   * Details of normal operation (requests, token refreshes).
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  debug(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Noteworthy events (retries).
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  info(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Problems the SDK recovered from, e.g. a failed background token refresh.
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  warn(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Failures.
+   * @param fields - structured context, free of secrets and personal data
+   * @param message - what happened
+   */
+  error(fields: Record<string, unknown>, message: string): void;
+}
 
 /** Which SDK call an event belongs to. */
 export type Operation = 'createProcess' | 'getProcess';
@@ -89,18 +119,6 @@ export interface Hooks {
   onTokenRefresh?(event: TokenRefreshEvent): void;
 }
 
-/** Names of the `node:diagnostics_channel` channels the SDK publishes the same events on. */
-export const CHANNELS = Object.freeze({
-  /** Publishes a {@link RequestStartEvent}. */
-  requestStart: 'unico-idcloud:request:start',
-  /** Publishes a {@link RequestEndEvent}. */
-  requestEnd: 'unico-idcloud:request:end',
-  /** Publishes a {@link RetryEvent}. */
-  retry: 'unico-idcloud:retry',
-  /** Publishes a {@link TokenRefreshEvent}. */
-  tokenRefresh: 'unico-idcloud:token:refresh',
-});
-
 /** Identifies the caller in `User-Agent`, for SDKs that wrap this one. */
 export interface AppInfo {
   /** e.g. `acme-kyc` (letters, digits, `.`, `_`, `-`). */
@@ -120,67 +138,51 @@ const RESPONSE_HEADERS = [
   'via',
 ];
 
-interface Channel {
-  readonly hasSubscribers: boolean;
-  publish(message: unknown): void;
-}
-
-type Emit<T> = (event: T) => void;
-
-/** The emitters the client calls; each fans out to hooks, diagnostics channels and the logger. */
+/** The emitters the client calls, each fanning out to hooks and the logger. */
 export interface Observer {
-  readonly requestStart: Emit<RequestStartEvent>;
-  readonly requestEnd: Emit<
-    RequestEndEvent & { readonly responseHeaders?: Readonly<Record<string, string | undefined>> }
-  >;
-  readonly retry: Emit<RetryEvent>;
-  readonly tokenRefresh: Emit<TokenRefreshEvent>;
-  /** Allow-listed request headers, for the debug log. */
-  readonly requestHeaders: (headers: Readonly<Record<string, string>>) => Record<string, string>;
+  requestStart(event: RequestStartEvent, headers: Readonly<Record<string, string>>): void;
+  requestEnd(event: RequestEndEvent, responseHeaders?: Readonly<Record<string, string | undefined>>): void;
+  retry(event: RetryEvent): void;
+  tokenRefresh(event: TokenRefreshEvent): void;
 }
 
 /**
- * Builds the fan-out. Channels are looked up without a top-level `node:` import, so this also loads
- * on edge runtimes (where there are none).
+ * Builds the fan-out, or nothing when there is no hook and no logger: the client then builds no
+ * event object at all (`observer?.retry({...})`).
  * @param hooks - the caller's hooks
  * @param logger - the caller's logger
- * @returns the emitters
+ * @returns the emitters, or `undefined`
  */
-export function createObserver(hooks: Hooks | undefined, logger: Logger | undefined): Observer {
-  const channels = lookupChannels();
-  const fire = <T>(name: keyof Hooks, channel: Channel | undefined, event: T) => {
-    const hook = hooks?.[name] as ((e: T) => void) | undefined;
-    if (hook) {
-      try {
-        hook.call(hooks, event);
-      } catch {
-        // Observability must never break a verification.
-      }
+export function createObserver(hooks: Hooks | undefined, logger: Logger | undefined): Observer | undefined {
+  if (hooks === undefined && logger === undefined) return undefined;
+  const fire = <T>(hook: ((event: T) => void) | undefined, event: T) => {
+    try {
+      hook?.call(hooks, event);
+    } catch {
+      // Observability must never break a verification.
     }
-    if (channel?.hasSubscribers) channel.publish(event);
   };
   return {
-    requestStart: (event) => fire('onRequestStart', channels?.requestStart, event),
-    requestEnd: ({ responseHeaders, ...event }) => {
-      fire('onRequestEnd', channels?.requestEnd, event);
-      logger?.debug(
-        {
-          ...event,
-          ...(responseHeaders ? { responseHeaders: pick(responseHeaders, RESPONSE_HEADERS) } : {}),
-        },
-        'unico-idcloud: request finished',
-      );
+    requestStart(event, headers) {
+      fire(hooks?.onRequestStart, event);
+      logger?.debug({ ...event, headers: pick(headers, REQUEST_HEADERS) }, 'unico-idcloud: sending request');
     },
-    retry: (event) => {
-      fire('onRetry', channels?.retry, event);
+    requestEnd(event, responseHeaders) {
+      fire(hooks?.onRequestEnd, event);
+      const fields = responseHeaders
+        ? { ...event, responseHeaders: pick(responseHeaders, RESPONSE_HEADERS) }
+        : event;
+      logger?.debug({ ...fields }, 'unico-idcloud: request finished');
+    },
+    retry(event) {
+      fire(hooks?.onRetry, event);
       logger?.info({ ...event }, 'unico-idcloud: retrying');
     },
-    tokenRefresh: (event) => {
-      fire('onTokenRefresh', channels?.tokenRefresh, event);
+    tokenRefresh(event) {
+      fire(hooks?.onTokenRefresh, event);
       if (event.outcome === 'failure') logger?.warn({ ...event }, 'unico-idcloud: token refresh failed');
       else logger?.debug({ ...event }, 'unico-idcloud: token refreshed');
     },
-    requestHeaders: (headers) => pick(headers, REQUEST_HEADERS) as Record<string, string>,
   };
 }
 
@@ -191,20 +193,6 @@ function pick(
   const out: Record<string, string | undefined> = {};
   for (const name of allowed) if (headers[name] !== undefined) out[name] = headers[name];
   return out;
-}
-
-function lookupChannels(): Record<keyof typeof CHANNELS, Channel> | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const dc = proc?.getBuiltinModule?.('node:diagnostics_channel') as
-    | { channel(name: string): Channel }
-    | undefined;
-  if (!dc) return undefined;
-  return {
-    requestStart: dc.channel(CHANNELS.requestStart),
-    requestEnd: dc.channel(CHANNELS.requestEnd),
-    retry: dc.channel(CHANNELS.retry),
-    tokenRefresh: dc.channel(CHANNELS.tokenRefresh),
-  };
 }
 
 /**

@@ -3,40 +3,9 @@ import { type AssertionKey, type AssertionSigner, externalSigner } from '../auth
 import { importPrivateKey, type PrivateKeyInput } from '../auth/private-key.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { type FieldIssue, InvalidConfigError } from '../errors.js';
-import { ENVIRONMENTS, type Environment, type ResolvedEnvironment } from './environment.js';
-import type { AppInfo, Hooks } from './observability.js';
 import type { Transport } from '../http/transport.js';
-
-/**
- * Receives the SDK's diagnostics, pino-style: structured fields first, then the message. pino
- * loggers and `console` both fit. Fields never contain bodies, tokens, keys or personal data.
- */
-export interface Logger {
-  /**
-   * Details of normal operation (token refreshes, retries).
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
-  debug(fields: Record<string, unknown>, message: string): void;
-  /**
-   * Noteworthy events.
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
-  info(fields: Record<string, unknown>, message: string): void;
-  /**
-   * Problems the SDK recovered from, e.g. a failed background token refresh.
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
-  warn(fields: Record<string, unknown>, message: string): void;
-  /**
-   * Failures.
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
-  error(fields: Record<string, unknown>, message: string): void;
-}
+import { ENVIRONMENTS, type Environment, type ResolvedEnvironment } from './environment.js';
+import type { AppInfo, Hooks, Logger } from './observability.js';
 
 /**
  * The service account issued by Unico for one environment (spec §2.1). Give exactly one of
@@ -81,8 +50,6 @@ export interface ClientOptions {
   readonly attemptTimeoutMs?: number | undefined;
   /** Budget of one token refresh (all its attempts), in ms. @default 10000 */
   readonly tokenTimeoutMs?: number | undefined;
-  /** Budget of each token endpoint attempt, in ms. @default 5000 */
-  readonly tokenAttemptTimeoutMs?: number | undefined;
   /**
    * Retries of failures that provably did not reach Unico (connection refused, DNS) and of 429.
    * A 401 is always retried once with a new token, outside this count. @default 2
@@ -104,8 +71,7 @@ export interface ClientOptions {
   readonly logger?: Logger | undefined;
   /**
    * Callbacks for request start/end, retries and token refreshes (ids, statuses, durations and
-   * codes only). The same events go to `node:diagnostics_channel` (see `CHANNELS`). A throwing hook
-   * is ignored.
+   * codes only). A throwing hook is ignored.
    */
   readonly hooks?: Hooks | undefined;
   /** Your SDK or application, appended to `User-Agent` (`unico-idcloud/x node/y name/version`). */
@@ -129,7 +95,6 @@ export interface NormalizedOptions {
   readonly timeoutMs: number;
   readonly attemptTimeoutMs: number;
   readonly tokenTimeoutMs: number;
-  readonly tokenAttemptTimeoutMs: number;
   readonly maxRetries: number;
   readonly retryOutcomeUnknown: boolean;
   readonly dispatcher: Dispatcher | undefined;
@@ -147,7 +112,6 @@ const KNOWN = new Set([
   'timeoutMs',
   'attemptTimeoutMs',
   'tokenTimeoutMs',
-  'tokenAttemptTimeoutMs',
   'maxRetries',
   'retryOutcomeUnknown',
   'dispatcher',
@@ -197,49 +161,32 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   // Header injection and copy-paste accidents: a key with whitespace is never valid.
   else if (/\s/.test(apiKey)) problem('apiKey', 'must not contain whitespace or line breaks');
 
-  const timeoutMs = checkInt(options.timeoutMs, 'timeoutMs', 30_000, 1, 600_000, problem);
-  const attemptTimeoutMs = checkInt(
-    options.attemptTimeoutMs,
-    'attemptTimeoutMs',
-    25_000,
-    1,
-    600_000,
-    problem,
-  );
-  const tokenTimeoutMs = checkInt(options.tokenTimeoutMs, 'tokenTimeoutMs', 10_000, 1, 120_000, problem);
-  const tokenAttemptTimeoutMs = checkInt(
-    options.tokenAttemptTimeoutMs,
-    'tokenAttemptTimeoutMs',
-    5_000,
-    1,
-    120_000,
-    problem,
-  );
+  const int = (
+    name: 'timeoutMs' | 'attemptTimeoutMs' | 'tokenTimeoutMs' | 'maxRetries',
+    d: number,
+    max: number,
+  ) => checkInt(options[name], name, d, name === 'maxRetries' ? 0 : 1, max, problem);
+  const timeoutMs = int('timeoutMs', 30_000, 600_000);
+  const attemptTimeoutMs = int('attemptTimeoutMs', 25_000, 600_000);
+  const tokenTimeoutMs = int('tokenTimeoutMs', 10_000, 120_000);
+  const maxRetries = int('maxRetries', 2, 10);
   const retryOutcomeUnknown = options.retryOutcomeUnknown ?? false;
   if (typeof retryOutcomeUnknown !== 'boolean') problem('retryOutcomeUnknown', 'must be a boolean');
-  const maxRetries = checkInt(options.maxRetries, 'maxRetries', 2, 0, 10, problem);
-  if (options.transport !== undefined && typeof options.transport?.request !== 'function') {
+  const has = (value: unknown, names: string[]) =>
+    names.every((m) => typeof (value as Record<string, unknown> | null)?.[m] === 'function');
+  if (options.transport !== undefined && !has(options.transport, ['request']))
     problem('transport', 'must have a request() method');
-  }
-  if (options.dispatcher !== undefined && typeof options.dispatcher?.request !== 'function') {
-    problem('dispatcher', 'must be an undici Dispatcher');
-  }
+  // dispatch() is what lets the transport see the moment a request is written (proof of "not sent").
+  if (options.dispatcher !== undefined && !has(options.dispatcher, ['dispatch']))
+    problem('dispatcher', 'must be an undici Dispatcher (with a dispatch() method)');
   const logger = options.logger;
-  if (
-    logger !== undefined &&
-    ['debug', 'info', 'warn', 'error'].some(
-      (m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function',
-    )
-  ) {
+  if (logger !== undefined && !has(logger, ['debug', 'info', 'warn', 'error']))
     problem('logger', 'must have debug, info, warn and error methods');
-  }
-  const tokenStore = options.tokenStore;
+  const tokenStore = options.tokenStore as unknown as Record<string, unknown> | undefined;
   if (tokenStore !== undefined) {
-    const methods = tokenStore as unknown as Record<string, unknown>;
-    if (typeof tokenStore !== 'object' || tokenStore === null) problem('tokenStore', 'must be an object');
-    else if (typeof methods['get'] !== 'function' || typeof methods['set'] !== 'function')
-      problem('tokenStore', 'must have get() and set() methods');
-    else if (['invalidate', 'lock'].some((m) => methods[m] !== undefined && typeof methods[m] !== 'function'))
+    if (!has(tokenStore, ['get', 'set']))
+      problem('tokenStore', 'must be an object with get() and set() methods');
+    else if (['invalidate', 'lock'].some((m) => tokenStore[m] !== undefined && !has(tokenStore, [m])))
       problem('tokenStore', 'invalidate and lock must be methods when present');
   }
 
@@ -268,7 +215,6 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     timeoutMs,
     attemptTimeoutMs,
     tokenTimeoutMs,
-    tokenAttemptTimeoutMs,
     maxRetries,
     retryOutcomeUnknown: retryOutcomeUnknown === true,
     dispatcher: options.dispatcher,
@@ -276,7 +222,7 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     logger,
     hooks,
     appInfo,
-    tokenStore,
+    tokenStore: options.tokenStore,
   };
 }
 

@@ -1,8 +1,5 @@
 /** Backoff and `Retry-After` handling. */
 
-/** Longest wait the SDK will honour from a `Retry-After` header, in milliseconds. */
-export const MAX_RETRY_AFTER_MS = 60_000;
-
 /**
  * Capped exponential backoff with jitter (between half and all of the step).
  * @param attempt - 0 for the first retry
@@ -22,7 +19,8 @@ export function backoffMs(
 }
 
 /**
- * Reads `Retry-After` as delta-seconds or an HTTP-date, capped at {@link MAX_RETRY_AFTER_MS}.
+ * Reads `Retry-After` as delta-seconds or an HTTP-date: what the server asked, uncapped (whether
+ * to wait that long is the caller's decision).
  * @param value - the header value
  * @param now - current epoch milliseconds
  * @returns milliseconds to wait, or `undefined` when absent or unreadable
@@ -30,11 +28,10 @@ export function backoffMs(
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(text) * 1000));
-  // HTTP-date (IMF-fixdate, RFC 850 or asctime) always has a hh:mm:ss time; Date.parse alone
-  // would read junk like "-1" as a date in the past and mean "retry now".
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP-date always has a hh:mm:ss time; Date.parse alone would read junk like "-1" as a date
+  // in the past and mean "retry now".
   if (!/^[A-Za-z]{3,9},? .*\b\d{2}:\d{2}:\d{2}\b/.test(text)) return undefined;
   const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - now));
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

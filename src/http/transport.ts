@@ -1,5 +1,4 @@
-
-/** One HTTP exchange as the client needs it. */
+/** One HTTP exchange as the SDK needs it. */
 export interface TransportRequest {
   /** HTTP method. */
   readonly method: 'GET' | 'POST';
@@ -7,19 +6,12 @@ export interface TransportRequest {
   readonly url: string;
   /** Headers to send, names in lower case (they include the credentials: never log them). */
   readonly headers: Readonly<Record<string, string>>;
-  /** Request body (JSON or form-encoded), absent for GET. */
-  /** A string (token endpoint: form data) or UTF-8 bytes (API: JSON). */
+  /** A string (token endpoint: form data) or UTF-8 bytes (API: JSON); absent for GET. */
   readonly body?: string | Uint8Array<ArrayBuffer> | undefined;
-  /** Fires on timeout or caller abort: stop and reject with `signal.reason`. */
+  /** Fires on timeout or caller abort: stop and reject. */
   readonly signal: AbortSignal;
   /** A response body larger than this is an error, not an out-of-memory crash. */
   readonly maxResponseBytes: number;
-  /**
-   * Called when the request is handed to a socket, just before its first byte is written.
-   * A transport that calls it sets `tracksWrites`; the client then knows that a failure before
-   * this call provably sent nothing.
-   */
-  readonly onWrite?: (() => void) | undefined;
 }
 
 /** The response, fully read. Header names are lower case. */
@@ -33,36 +25,33 @@ export interface TransportResponse {
 }
 
 /**
- * Sends requests. The default uses undici; pass your own to run on another HTTP stack.
- * Implementations throw {@link TransportError} for connection failures, and rethrow the signal's
- * reason when `signal` fires.
+ * Sends requests. The default uses undici (Node) or `fetch` (edge runtimes); pass your own to run
+ * on another HTTP stack.
+ *
+ * The SDK treats every failure as "the request may have reached Unico" unless the transport proves
+ * otherwise by throwing a {@link TransportError} with `phase: 'connect'`. Throw that only when no
+ * byte of the request can have been written (connection refused, DNS, TLS handshake, aborted while
+ * still queued); anything else — including the signal's reason after an abort — is read as
+ * "maybe sent", which is never retried for CreateProcess.
  */
 export interface Transport {
   /**
    * Sends one request and reads the whole response.
    * @param request - what to send
    * @returns the response, whatever its status
-   * @throws TransportError when the connection fails; the signal's reason when it fires
+   * @throws TransportError for connection failures; any other error means "maybe sent"
    */
   request(request: TransportRequest): Promise<TransportResponse>;
-  /** True when `request()` calls `onWrite` before writing: failures before it are known unsent. */
-  readonly tracksWrites?: boolean;
-  /**
-   * Opens a pooled connection to `origin` ahead of the first call (TCP + TLS), e.g. in a
-   * serverless init phase. Best effort: never throws.
-   */
-  preconnect?(origin: string, signal: AbortSignal): Promise<void>;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
 
 /**
- * A connection-level failure. `phase: 'connect'` means no byte of the request left this machine
- * (refused, DNS, connect timeout, TLS handshake), so the request provably did not reach the
- * server; `'exchange'` means it may have.
+ * A connection-level failure. `phase: 'connect'` proves that no byte of the request left this
+ * machine; `'exchange'` means it may have reached the server.
  */
 export class TransportError extends Error {
-  /** `'connect'`: nothing was sent; `'exchange'`: the request may have reached the server. */
+  /** `'connect'`: provably nothing was sent; `'exchange'`: the request may have reached the server. */
   readonly phase: 'connect' | 'exchange';
   constructor(phase: 'connect' | 'exchange', message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -71,7 +60,15 @@ export class TransportError extends Error {
   }
 }
 
-/** Node/undici error codes raised before any request byte is written (shared with the fetch transport). */
+/**
+ * @param err - what a transport threw
+ * @returns whether it proves that nothing of the request was written
+ */
+export function provablyUnsent(err: unknown): boolean {
+  return err instanceof TransportError && err.phase === 'connect';
+}
+
+/** Error codes raised before any request byte is written (Node, undici). */
 export const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',

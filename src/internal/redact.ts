@@ -1,34 +1,31 @@
-/** Helpers that keep personal data and secrets out of messages. Internal: never exported. */
+/** Keeps personal data and secrets out of server text that ends up on an error. Internal. */
 
 const MAX_TEXT = 300;
-
-/**
- * Masks a CPF down to its last two digits: `***.***.***-09`.
- * @param cpf - 11 digits
- * @returns the masked form, safe for logs
- */
-export function maskCpf(cpf: string): string {
-  return `***.***.***-${cpf.slice(-2)}`;
-}
-
 // 11 digits, formatted or not, possibly inside longer text: a CPF-shaped number.
 const CPF_LIKE = /\d{3}\.?\d{3}\.?\d{3}-?\d{2}/g;
 // Long runs of base64/base64url/JWT characters: images, tokens, keys.
 const BLOB_LIKE = /[A-Za-z0-9+/_=.-]{40,}/g;
+const MARKS = /\p{M}/gu;
+const NOT_ALNUM = /[^\p{L}\p{N}]/gu;
 
 /**
- * Cleans text that came from a server before it goes into an error: removes every value the
- * caller sent (name, e-mail, ...), CPF-shaped numbers and long opaque blobs, and truncates.
+ * Cleans server text before it goes on an error: removes every value of the call wherever it
+ * appears — in any letter case, with or without accents, spacing or punctuation ("NOME LUKE
+ * SKYWALKER", "LUKE@UNICO.IO", "+55 (19) 97255-70707") — CPF-shaped numbers and long opaque blobs,
+ * and truncates. Scrubbing whole text before truncating, so a cut cannot let half a CPF through.
  * @param text - server-provided text
- * @param known - sensitive values of the current call to remove wherever they appear
- * @returns text safe to show
+ * @param known - sensitive values of the current call
+ * @returns text safe to keep on an error
  */
 export function scrubText(text: string, known: readonly string[] = []): string {
-  // Redact the whole text first: truncating first could cut a CPF in two and let its head through.
-  let out = text;
+  // Matched in decomposed form, each letter with or without accents; recomposed at the end.
+  let out = text.normalize('NFD');
   for (const value of known) {
-    if (value.length >= 3) out = out.split(value).join('[redacted]');
+    const chars = [...value.normalize('NFD').replace(MARKS, '').replace(NOT_ALNUM, '')];
+    if (chars.length < 3) continue;
+    const pattern = chars.map((c) => `${c}\\p{M}*`).join('[^\\p{L}\\p{N}]*');
+    out = out.replace(new RegExp(pattern, 'giu'), '[redacted]');
   }
-  out = out.replace(BLOB_LIKE, '[redacted]').replace(CPF_LIKE, '[cpf]');
+  out = out.normalize('NFC').replace(BLOB_LIKE, '[redacted]').replace(CPF_LIKE, '[cpf]');
   return out.length > MAX_TEXT ? `${out.slice(0, MAX_TEXT)}…` : out;
 }

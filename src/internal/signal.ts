@@ -52,6 +52,52 @@ export function createDeadline(timeoutMs: number, parent?: AbortSignal): Deadlin
   };
 }
 
+/** What stopped an attempt. */
+export type AttemptStop = 'attempt-timeout' | 'call-timeout' | 'aborted';
+
+/** One signal for one HTTP attempt: its own budget, the call's end, and the caller's signal. */
+export interface AttemptSignal {
+  readonly signal: AbortSignal;
+  /** Which of the three fired, or `undefined` while none has. */
+  stop(): AttemptStop | undefined;
+  dispose(): void;
+}
+
+/**
+ * Starts the signal of one attempt: one controller, one timer, one listener, however many budgets.
+ * @param endsAt - when the whole call's budget ends (epoch ms)
+ * @param attemptMs - the attempt's own budget in ms
+ * @param parent - the caller's signal, if any
+ * @returns the attempt's signal; call `dispose()` when the attempt settles
+ */
+export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSignal): AttemptSignal {
+  const controller = new AbortController();
+  let why: AttemptStop | undefined;
+  const stop = (reason: AttemptStop, value: unknown) => {
+    if (why !== undefined) return;
+    why = reason;
+    controller.abort(value);
+  };
+  const leftMs = endsAt - Date.now();
+  const reason: AttemptStop = attemptMs < leftMs ? 'attempt-timeout' : 'call-timeout';
+  const timer = setTimeout(
+    () => stop(reason, new DOMException('The operation timed out', 'TimeoutError')),
+    Math.max(0, Math.min(attemptMs, leftMs)),
+  );
+  timer.unref?.();
+  const onAbort = () => stop('aborted', parent?.reason);
+  if (parent?.aborted) onAbort();
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    stop: () => why,
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 /**
  * Waits `ms`, or rejects with the signal's reason as soon as it fires.
  * @param ms - delay in milliseconds

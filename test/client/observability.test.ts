@@ -1,15 +1,13 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import {
-  CHANNELS,
-  type Hooks,
-  type Logger,
-  type RequestEndEvent,
-  type RequestStartEvent,
-  type RetryEvent,
-  type TokenRefreshEvent,
+import type {
+  Hooks,
+  Logger,
+  RequestEndEvent,
+  RequestStartEvent,
+  RetryEvent,
+  TokenRefreshEvent,
 } from '../../src/index.js';
 import { createSamplePng, SCENARIOS } from '../../src/testing/index.js';
 import { inputFor, setup } from '../helpers/emulator.js';
@@ -119,27 +117,6 @@ describe('observability', () => {
     await expect(client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG))).resolves.toMatchObject({
       kind: 'verified',
     });
-  });
-
-  it('publishes the same events on node:diagnostics_channel', async () => {
-    const seen: Array<[string, unknown]> = [];
-    const listeners = Object.values(CHANNELS).map((name) => {
-      const listener = (message: unknown) => seen.push([name, message]);
-      subscribe(name, listener);
-      return [name, listener] as const;
-    });
-    try {
-      const { client } = await setup();
-      await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG), { requestId: 'dc-1' });
-      expect(seen.map(([name]) => name)).toEqual([
-        'unico-idcloud:token:refresh',
-        'unico-idcloud:request:start',
-        'unico-idcloud:request:end',
-      ]);
-      expect(seen[1]?.[1]).toMatchObject({ requestId: 'dc-1', method: 'POST' });
-    } finally {
-      for (const [name, listener] of listeners) unsubscribe(name, listener);
-    }
   });
 
   it('logs only allow-listed headers and never bodies or secrets, with a console-shaped logger', async () => {

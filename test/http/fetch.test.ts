@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFetchTransport } from '../../src/http/fetch.js';
 import { TransportError, type TransportRequest } from '../../src/http/transport.js';
 import { AbortedError, IdCloudClient, NetworkError, OutcomeUnknownError } from '../../src/index.js';
-import { createDefaultTransport } from '../../src/platform/edge.js';
 import { createSamplePng, SCENARIOS } from '../../src/testing/index.js';
 import { closeAfterTest, inputFor, setup } from '../helpers/emulator.js';
 import { closedPort, type FaultServer, startFaultServer } from '../helpers/fault-server.js';
@@ -78,11 +77,6 @@ describe('createFetchTransport', () => {
     expect(res.status).toBe(307);
     expect(res.headers['location']).toBe(`${target.url}/elsewhere`);
     expect(target.hits).toEqual([]);
-  });
-
-  it('does not claim to track writes: the client treats its failures as possibly sent', () => {
-    expect(createFetchTransport().tracksWrites).toBeUndefined();
-    expect(createDefaultTransport({ dispatcher: undefined }).tracksWrites).toBeUndefined();
   });
 
   it('cuts off a body over maxResponseBytes while streaming, without buffering it', async () => {

@@ -230,12 +230,20 @@ describe('client lifecycle', () => {
 });
 
 describe('client after close()', () => {
-  it('keeps working: the next call gets a new token and a new connection', async () => {
+  it('is final: every method rejects at once with ERR_CLIENT_CLOSED and nothing is sent', async () => {
     const { server, client } = await setup();
     await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG));
     await client.close();
-    const again = await client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG));
-    expect(again.kind).toBe('verified');
-    expect(server.emulator.stats.tokenRequests).toBe(2);
+    const before = { ...server.emulator.stats };
+    const calls = [
+      client.createProcess(inputFor(SCENARIOS.verified.cpf, PNG), { requestId: 'after-close' }),
+      client.getProcess('80371b2a-3ac7-432e-866d-57fe37896ac6', { imageKind: 'sdk-capture' }),
+      client.warmup(),
+    ];
+    for (const call of calls) await expect(call).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    await expect(calls[0]).rejects.toMatchObject({ requestId: 'after-close' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.emulator.stats).toEqual(before);
+    await expect(client.close()).resolves.toBeUndefined();
   });
 });

@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskCpf, scrubText } from '../../src/internal/redact.js';
-
-describe('maskCpf', () => {
-  it('keeps only the last two digits of the CPF', () => {
-    expect(maskCpf('52998224725')).toBe('***.***.***-25');
-  });
-
-  it('never contains the first nine digits', () => {
-    const masked = maskCpf('12345678909');
-    expect(masked).toBe('***.***.***-09');
-    expect(masked.replace(/\D/g, '')).toBe('09');
-  });
-});
+import { scrubText } from '../../src/internal/redact.js';
 
 describe('scrubText', () => {
   it('returns ordinary server text unchanged', () => {
@@ -93,5 +81,31 @@ describe('scrubText', () => {
     const text = `${'A'.repeat(1000)} ${'ab '.repeat(63)} 52998224725 tail`;
     const out = scrubText(text, ['52998224725']);
     expect(out).not.toContain('529982247');
+  });
+
+  it.each([
+    ['upper case', 'NOME LUKE SKYWALKER INVALIDO', 'Luke Skywalker'],
+    ['lower case with a hyphen', 'nome luke-skywalker invalido', 'Luke Skywalker'],
+    ['extra spaces', 'nome Luke   Skywalker', 'Luke Skywalker'],
+    ['accents dropped by the server', 'nome JOAO DA CONCEICAO', 'João da Conceição'],
+    ['accents added by the server', 'nome José', 'Jose'],
+    ['an upper-cased e-mail', 'email LUKE@UNICO.IO invalido', 'luke@unico.io'],
+    ['a formatted phone', 'telefone +55 (19) 72557-0707', '5519725570707'],
+  ])('removes a value of the call echoed in another form: %s', (_case, text, value) => {
+    const out = scrubText(text, [value]);
+    expect(out).toContain('[redacted]');
+    const letters = value
+      .normalize('NFD')
+      .replace(/\p{M}|[^\p{L}\p{N}]/gu, '')
+      .toLowerCase();
+    const outLetters = out
+      .normalize('NFD')
+      .replace(/\p{M}|[^\p{L}\p{N}]/gu, '')
+      .toLowerCase();
+    expect(outLetters).not.toContain(letters);
+  });
+
+  it('keeps the rest of the text, accents included', () => {
+    expect(scrubText('Nome inválido: João', ['João'])).toBe('Nome inválido: [redacted]');
   });
 });

@@ -1,0 +1,277 @@
+import {
+  AbortedError,
+  ClientClosedError,
+  IdCloudError,
+  InvalidInputError,
+  InvalidResponseError,
+  TokenError,
+} from '../errors.js';
+import { parseRetryAfter } from '../http/retry.js';
+import { provablyUnsent, type Transport, type TransportResponse } from '../http/transport.js';
+import type { ImageKind } from '../internal/image.js';
+import { scrubText } from '../internal/redact.js';
+import { sleep, startAttempt } from '../internal/signal.js';
+import { type AttemptOutcome, nextStep } from '../policy/call.js';
+import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schemas/response.js';
+import type { Observer, Operation, RequestStartEvent } from './observability.js';
+import type { NormalizedOptions } from './options.js';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Cancels the call. An abort after the request was sent gives `ERR_ABORTED` with `requestSent: true`. */
+  readonly signal?: AbortSignal | undefined;
+  /** Overall budget of this call, token wait and retries included, in ms. @default the client's `timeoutMs` */
+  readonly timeoutMs?: number | undefined;
+  /** Budget of each HTTP attempt, in ms. @default the client's `attemptTimeoutMs` */
+  readonly attemptTimeoutMs?: number | undefined;
+  /** Your own correlation id (1–128 visible ASCII characters), sent as `X-Request-Id`. @default a random UUID */
+  readonly requestId?: string | undefined;
+}
+
+/** The token machinery as a call sees it. */
+export interface Tokens {
+  get(signal: AbortSignal): Promise<string>;
+  invalidate(token: string): void;
+}
+
+/** What a call needs from its client. `refusedFreshToken` is shared by every call of the client. */
+export interface CallContext {
+  readonly transport: Transport;
+  readonly tokens: Tokens;
+  readonly options: NormalizedOptions;
+  readonly observer: Observer | undefined;
+  readonly userAgent: string;
+  /** A token minted after a 401 and refused again: a 401 with it is not the token's fault. */
+  refusedFreshToken: string | undefined;
+}
+
+/** One API request, before it is sent. */
+export interface Exchange {
+  readonly operation: Operation;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: Uint8Array<ArrayBuffer> | undefined;
+  /** A retry cannot create anything (GET), or the caller opted in to retrying unknown outcomes. */
+  readonly retryMaybeSent: boolean;
+  readonly imageKind: ImageKind;
+  /** Values of this call to scrub from server text. */
+  readonly sensitive: readonly string[];
+}
+
+const MAX_API_BODY_BYTES = 1024 * 1024;
+const NEVER = new AbortController().signal;
+const CALL_OPTIONS = ['signal', 'timeoutMs', 'attemptTimeoutMs', 'requestId'];
+
+/**
+ * Runs one call: asks the policy after every attempt and performs its step.
+ * @param ctx - the client's transport, tokens and options
+ * @param exchange - what to send
+ * @param options - the caller's per-call options (validated by {@link readCallOptions})
+ * @param requestId - the call's id
+ * @returns the decoded result
+ */
+export async function runCall(
+  ctx: CallContext,
+  exchange: Exchange,
+  options: CallOptions,
+  requestId: string,
+): Promise<ProcessResult> {
+  const { transport, tokens, observer, options: config } = ctx;
+  const timeoutMs = options.timeoutMs ?? config.timeoutMs;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? config.attemptTimeoutMs;
+  const endsAt = Date.now() + timeoutMs;
+  const { operation, method, path } = exchange;
+  let retries = 0;
+  let tokenRefreshed = false;
+  let maybeSentBefore = false;
+  for (let attemptNo = 1; ; attemptNo++) {
+    const attempt = startAttempt(endsAt, attemptTimeoutMs, options.signal);
+    let outcome: AttemptOutcome;
+    let token: string | undefined;
+    let event: RequestStartEvent | undefined;
+    let t0 = 0;
+    try {
+      token = await tokenFor(tokens, attempt.signal, requestId);
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${token}`,
+        apikey: config.apiKey,
+        ...(exchange.body === undefined ? {} : { 'content-type': 'application/json' }),
+        accept: 'application/json',
+        'user-agent': ctx.userAgent,
+        'x-request-id': requestId,
+      };
+      if (observer) {
+        event = { requestId, operation, attempt: attemptNo, method, path };
+        observer.requestStart(event, headers);
+        t0 = performance.now();
+      }
+      let response: TransportResponse;
+      try {
+        response = await transport.request({
+          method,
+          url: `${config.environment.apiBaseUrl}${path}`,
+          headers,
+          body: exchange.body,
+          signal: attempt.signal,
+          maxResponseBytes: MAX_API_BODY_BYTES,
+        });
+      } catch (err) {
+        throw new AttemptFailed(!provablyUnsent(err), err);
+      }
+      const { status } = response;
+      const ok = status >= 200 && status < 300;
+      const apiError = ok ? undefined : decodeApiError(parseJson(response.body));
+      if (event) {
+        const ended = { ...event, durationMs: elapsed(t0), httpStatus: status, unicoCode: apiError?.code };
+        observer?.requestEnd(ended, response.headers);
+      }
+      if (ok) return decodeSuccess(response, exchange.imageKind, requestId);
+      outcome = {
+        kind: 'response',
+        httpStatus: status,
+        unicoCode: apiError?.code,
+        description: apiError?.text === undefined ? undefined : scrubText(apiError.text, exchange.sensitive),
+        retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+      };
+    } catch (err) {
+      if (!(err instanceof AttemptFailed)) {
+        if (IdCloudError.is(err) || attempt.stop() === undefined) throw err;
+        // The token wait was cut short by a timer or the caller: nothing of this attempt was sent.
+        outcome = { kind: 'failure', maybeSent: maybeSentBefore, stop: attempt.stop(), cause: err };
+      } else {
+        const maybeSent: boolean = err.maybeSent || maybeSentBefore;
+        outcome = { kind: 'failure', maybeSent, stop: attempt.stop(), cause: err.cause };
+      }
+    } finally {
+      attempt.dispose();
+    }
+    maybeSentBefore ||= outcome.kind === 'response' || outcome.maybeSent;
+    const step = nextStep(outcome, {
+      requestId,
+      retries,
+      maxRetries: config.maxRetries,
+      tokenRefreshed,
+      refreshAllowed: token === undefined || token !== ctx.refusedFreshToken,
+      remainingMs: endsAt - Date.now(),
+      timeoutMs,
+      attemptTimeoutMs,
+      retryMaybeSent: exchange.retryMaybeSent,
+      random: Math.random,
+    });
+    if (event && outcome.kind === 'failure') {
+      const errorCode =
+        step.do === 'throw' ? step.error.code : outcome.maybeSent ? 'ERR_OUTCOME_UNKNOWN' : 'ERR_NETWORK';
+      observer?.requestEnd({ ...event, durationMs: elapsed(t0), errorCode });
+    }
+    if (step.do === 'throw') {
+      if (step.apiRefusesFreshTokens) ctx.refusedFreshToken = token;
+      throw step.error;
+    }
+    if (step.do === 'return') throw new Error('unreachable: a 2xx is decoded above');
+    observer?.retry({
+      requestId,
+      operation,
+      attempt: attemptNo + 1,
+      reason: step.reason,
+      delayMs: step.delayMs,
+    });
+    if (step.reason === 'token-rejected') {
+      tokenRefreshed = true;
+      if (token !== undefined) tokens.invalidate(token);
+    } else {
+      retries++;
+    }
+    if (step.delayMs > 0) {
+      await sleep(step.delayMs, options.signal ?? NEVER).catch((cause: unknown) => {
+        throw new AbortedError(maybeSentBefore, { requestId, cause });
+      });
+    }
+  }
+}
+
+/** A transport failure, and whether the request may have been written. */
+class AttemptFailed {
+  constructor(
+    readonly maybeSent: boolean,
+    readonly cause: unknown,
+  ) {}
+}
+
+async function tokenFor(tokens: Tokens, signal: AbortSignal, requestId: string): Promise<string> {
+  try {
+    return await tokens.get(signal);
+  } catch (err) {
+    // The refresh (or the remembered rejection) is shared: each call gets its own copy with its id.
+    if (err instanceof TokenError) {
+      const { httpStatus, oauthError, unicoCode, description, reason, message } = err;
+      throw new TokenError(message, {
+        httpStatus,
+        oauthError,
+        unicoCode,
+        description,
+        reason,
+        requestId,
+        cause: err,
+      });
+    }
+    if (err instanceof ClientClosedError) throw new ClientClosedError({ requestId });
+    throw err;
+  }
+}
+
+/**
+ * Validates per-call options; unknown keys (a typo such as `timeout`) are refused, as for the client.
+ * @param options - what the caller passed
+ * @param extra - further keys this method accepts
+ * @returns the request id to use
+ * @throws InvalidInputError naming each bad option
+ */
+export function readCallOptions(options: unknown, extra: readonly string[] = []): string {
+  const issues: { path: string; message: string }[] = [];
+  const given = (options ?? {}) as Record<string, unknown>;
+  if (typeof given !== 'object')
+    throw new InvalidInputError([{ path: 'options', message: 'must be an object' }]);
+  for (const key of Object.keys(given)) {
+    if (!CALL_OPTIONS.includes(key) && !extra.includes(key))
+      issues.push({ path: `options.${key}`, message: 'unknown option' });
+  }
+  for (const key of ['timeoutMs', 'attemptTimeoutMs']) {
+    const value = given[key];
+    if (
+      value !== undefined &&
+      (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 600_000)
+    )
+      issues.push({ path: `options.${key}`, message: 'must be an integer from 1 to 600000' });
+  }
+  const signal = given['signal'];
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    issues.push({ path: 'options.signal', message: 'must be an AbortSignal' });
+  const requestId = given['requestId'];
+  if (requestId !== undefined && (typeof requestId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(requestId)))
+    issues.push({ path: 'options.requestId', message: 'must be 1-128 visible ASCII characters' });
+  const id = typeof requestId === 'string' && issues.length === 0 ? requestId : crypto.randomUUID();
+  if (issues.length > 0) throw new InvalidInputError(issues, { requestId: id });
+  return id;
+}
+
+function decodeSuccess(response: TransportResponse, imageKind: ImageKind, requestId: string): ProcessResult {
+  const json = parseJson(response.body);
+  const decoded =
+    json === undefined
+      ? { ok: false as const, issues: [{ path: '', message: 'body is not JSON' }] }
+      : decodeProcessBody(json, imageKind, requestId);
+  if (!decoded.ok) throw new InvalidResponseError(response.status, decoded.issues, { requestId });
+  return decoded.result;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function elapsed(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
+}
