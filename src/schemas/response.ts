@@ -48,6 +48,8 @@ interface CompletedBase extends ResultBase {
 export interface VerifiedResult extends CompletedBase {
   /** Discriminant: the face belongs to the CPF holder. */
   readonly kind: 'verified';
+  /** Present only when Unico sent a `liveness` field (usually absent: "yes" includes liveness). */
+  readonly liveness?: Liveness;
 }
 
 /** Status 3, `unicoId.result = "no"`: the face does not belong to the CPF holder. */
@@ -128,7 +130,12 @@ export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId
   const liveness = livenessOf(body.liveness, livenessChecked);
   switch (body.unicoId?.result) {
     case 'yes':
-      return { ok: true, result: { ...completed, kind: 'verified' } };
+      return {
+        ok: true,
+        result: hasLiveness
+          ? { ...completed, kind: 'verified', liveness }
+          : { ...completed, kind: 'verified' },
+      };
     case 'no':
       return {
         ok: true,
