@@ -1,5 +1,5 @@
 import { raceSignal } from '../internal/signal.js';
-import { isDeferredKey, type SigningKey } from './private-key.js';
+import { isDeferredKey, KeyImportError, type SigningKey } from './private-key.js';
 
 /**
  * Signs with a key held elsewhere (a KMS or an HSM): given the JWS signing input
@@ -106,7 +106,8 @@ export async function signAssertion(params: AssertionParams): Promise<string> {
       usable = await raceSignal(key.load(), signal);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      throw new AssertionSigningError('the private key could not be imported into WebCrypto', err);
+      const what = err instanceof KeyImportError ? err.message : 'could not be imported into WebCrypto';
+      throw new AssertionSigningError(`the private key ${what}`, err);
     }
   } else {
     usable = key;

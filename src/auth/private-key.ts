@@ -27,17 +27,26 @@ export interface WebCryptoKey {
 }
 
 /**
- * A PKCS#8 RSA key checked at construction and imported into WebCrypto on first use. Used where
- * `node:crypto` is not available (workerd without `nodejs_compat`, Vercel Edge): WebCrypto imports
- * are asynchronous and construction is not. The DER bytes live in a closure, never on the object,
- * and are zeroed once imported.
+ * A PKCS#8 key imported into WebCrypto on first use, where `node:crypto` is not available (workerd
+ * without `nodejs_compat`, Vercel Edge): WebCrypto imports are asynchronous and construction is
+ * not, so its key type and size are checked then. The DER bytes live in a closure, never on the
+ * object, and are zeroed once imported.
  */
 export interface DeferredKey {
   readonly kind: 'deferred-key';
-  /** RSA modulus length, in bits. */
-  readonly modulusLength: number;
-  /** @returns the non-extractable RSASSA-PKCS1-v1_5/SHA-256 signing key (imported once) */
+  /**
+   * @returns the non-extractable RSASSA-PKCS1-v1_5/SHA-256 signing key (imported once)
+   * @throws KeyImportError naming the defect (non-RSA, under 2048 bits, unreadable)
+   */
   load(): Promise<CryptoKey>;
+}
+
+/** A deferred key could not be used; the message names the defect, never key material. */
+export class KeyImportError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'KeyImportError';
+  }
 }
 
 /** A key ready for RS256: a KeyObject (Node), a CryptoKey, or a key imported on first use. */
@@ -78,10 +87,9 @@ export function loadNodeCrypto(): NodeCrypto | undefined {
  * Turns the configured key into a signing key once, at construction, so the PEM string need not be
  * kept. Accepts PKCS#8 (PEM label `PRIVATE KEY`) and PKCS#1 (label `RSA PRIVATE KEY`) PEM, including
  * PEM whose newlines arrived as the two characters `\n` (environment variables), a `KeyObject` or
- * a WebCrypto `CryptoKey`. A PEM is checked synchronously everywhere (armour, base64, DER
- * structure, key type, modulus size); with `node:crypto` it becomes a `KeyObject`, without it a
- * {@link DeferredKey} imported into WebCrypto on first use. Messages name the defect and never
- * contain key material.
+ * a WebCrypto `CryptoKey`. With `node:crypto` a PEM becomes a checked `KeyObject`; without it, a
+ * {@link DeferredKey} checked when WebCrypto imports it. Messages name the defect and never contain
+ * key material.
  * @param input - the configured key
  * @param nodeCrypto - `node:crypto`, or `null` to take the WebCrypto path (tests)
  * @returns the imported key, or an issue naming what is wrong
@@ -105,8 +113,8 @@ function importPem(raw: string, nodeCrypto: NodeCrypto | null): ImportedKey {
   const begin = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem);
   const label = begin?.[1];
   if (begin === null || label === undefined) return fail('is not PEM: no "-----BEGIN ...-----" line found');
-  if (label === 'ENCRYPTED PRIVATE KEY')
-    return fail('is an encrypted PEM; decrypt it first (no passphrase support)');
+  const encrypted = fail('is an encrypted PEM; decrypt it first (no passphrase support)');
+  if (label === 'ENCRYPTED PRIVATE KEY') return encrypted;
   if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY')
     return fail('is a public key; the private key is needed');
   if (label === 'CERTIFICATE') return fail('is a certificate; the private key is needed');
@@ -117,29 +125,19 @@ function importPem(raw: string, nodeCrypto: NodeCrypto | null): ImportedKey {
   if (end === -1) return fail(`is truncated: no "${endLine}" line`);
   const body = pem.slice(begin.index + begin[0].length, end);
   // RFC 1421 headers: "Proc-Type: 4,ENCRYPTED" marks a legacy OpenSSL-encrypted PKCS#1 key.
-  if (/^Proc-Type:.*ENCRYPTED/m.test(body))
-    return fail('is an encrypted PEM; decrypt it first (no passphrase support)');
+  if (/^Proc-Type:.*ENCRYPTED/m.test(body)) return encrypted;
   const unparsable = fail(`could not be parsed as ${label} (corrupted or incomplete base64 body)`);
-  const der = decodeBase64(body.replace(/^[\w-]+:.*$/gm, '').replace(/\s+/g, ''));
-  if (der === undefined) return unparsable;
-  const parsed = label === 'PRIVATE KEY' ? parsePkcs8(der) : parsePkcs1(der);
-  if (parsed === undefined) return unparsable;
-  if (parsed.type !== 'rsa') return fail(`is a ${parsed.type} key; RS256 needs an RSA key`);
-  if (parsed.bits < 2048) return fail(`is a ${parsed.bits}-bit RSA key; RS256 needs at least 2048 bits`);
-
   if (nodeCrypto !== null) {
-    let key: KeyObject;
     try {
-      key = nodeCrypto.createPrivateKey({ key: pem, format: 'pem' });
+      return checkKeyObject(nodeCrypto.createPrivateKey({ key: pem, format: 'pem' }));
     } catch {
       // The underlying message is OpenSSL's; ours names the likely defect and nothing of the key.
       return unparsable;
     }
-    return checkKeyObject(key);
   }
-  const pkcs8 = label === 'PRIVATE KEY' ? der : wrapPkcs1(der);
-  if (pkcs8 !== der) der.fill(0);
-  return { ok: true, key: deferKey(pkcs8, parsed.bits) };
+  const der = decodeBase64(body.replace(/^[\w-]+:.*$/gm, '').replace(/\s+/g, ''));
+  if (der === undefined) return unparsable;
+  return { ok: true, key: deferKey(label === 'PRIVATE KEY' ? der : wrapPkcs1(der)) };
 }
 
 function checkKeyObject(key: KeyObject): ImportedKey {
@@ -176,169 +174,73 @@ export function isDeferredKey(key: unknown): key is DeferredKey {
   return typeof key === 'object' && key !== null && (key as { kind?: unknown }).kind === 'deferred-key';
 }
 
-function deferKey(pkcs8: Uint8Array<ArrayBuffer>, modulusLength: number): DeferredKey {
-  let material: Uint8Array<ArrayBuffer> | undefined = pkcs8;
+function deferKey(pkcs8: Uint8Array<ArrayBuffer>): DeferredKey {
   let imported: Promise<CryptoKey> | undefined;
   return Object.freeze({
     kind: 'deferred-key' as const,
-    modulusLength,
     load(): Promise<CryptoKey> {
       imported ??= (async () => {
-        const bytes = material;
-        material = undefined;
-        if (bytes === undefined) throw new Error('key material already consumed');
+        const bytes = pkcs8;
+        let key: CryptoKey;
         try {
-          return await crypto.subtle.importKey('pkcs8', bytes, WEBCRYPTO_RS256, false, ['sign']);
+          key = await crypto.subtle.importKey('pkcs8', bytes, WEBCRYPTO_RS256, false, ['sign']);
+        } catch (err) {
+          const type = nonRsaType(bytes);
+          throw new KeyImportError(
+            type === undefined
+              ? 'could not be imported into WebCrypto'
+              : `is a ${type} key; RS256 needs an RSA key`,
+            err,
+          );
         } finally {
           bytes.fill(0);
         }
+        const bits = (key.algorithm as { modulusLength?: number }).modulusLength ?? 0;
+        if (bits < 2048) throw new KeyImportError(`is a ${bits}-bit RSA key; RS256 needs at least 2048 bits`);
+        return key;
       })();
       return imported;
     },
   });
 }
 
-// --- Minimal DER reading: enough to name a key's type and size without node:crypto. ---
+// DER of the algorithm OIDs of PKCS#8 keys WebCrypto refuses as RSASSA, named as node:crypto names them.
+const OTHER_KEY_TYPES: ReadonlyArray<readonly [string, string]> = [
+  ['06092a864886f70d01010a', 'rsa-pss'],
+  ['06072a8648ce3d0201', 'ec'],
+  ['06072a8648ce380401', 'dsa'],
+  ['06032b656e', 'x25519'],
+  ['06032b656f', 'x448'],
+  ['06032b6570', 'ed25519'],
+  ['06032b6571', 'ed448'],
+];
 
-/** One DER element: its tag and where its contents start and end. */
-interface Tlv {
-  readonly tag: number;
-  readonly start: number;
-  readonly end: number;
-}
-
-function readTlv(der: Uint8Array, offset: number, limit: number): Tlv | undefined {
-  if (offset + 2 > limit) return undefined;
-  const tag = der[offset]!;
-  let length = der[offset + 1]!;
-  let start = offset + 2;
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    // Definite lengths only (DER), up to 4 length bytes.
-    if (count === 0 || count > 4 || start + count > limit) return undefined;
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[start + i]!;
-    start += count;
-  }
-  if (start + length > limit) return undefined;
-  return { tag, start, end: start + length };
-}
-
-const SEQUENCE = 0x30;
-const INTEGER = 0x02;
-const OCTET_STRING = 0x04;
-const OID = 0x06;
-
-/** Key algorithm OIDs, named as `KeyObject.asymmetricKeyType` names them. */
-const KEY_TYPES: Readonly<Record<string, string>> = {
-  '1.2.840.113549.1.1.1': 'rsa',
-  '1.2.840.113549.1.1.10': 'rsa-pss',
-  '1.2.840.10045.2.1': 'ec',
-  '1.2.840.10040.4.1': 'dsa',
-  '1.2.840.113549.1.3.1': 'dh',
-  '1.3.101.110': 'x25519',
-  '1.3.101.111': 'x448',
-  '1.3.101.112': 'ed25519',
-  '1.3.101.113': 'ed448',
-};
-
-interface ParsedKey {
-  readonly type: string;
-  readonly bits: number;
-}
-
-/** PrivateKeyInfo / OneAsymmetricKey (RFC 5208, 5958). */
-function parsePkcs8(der: Uint8Array): ParsedKey | undefined {
-  const outer = readTlv(der, 0, der.length);
-  if (outer?.tag !== SEQUENCE || outer.end !== der.length) return undefined;
-  const version = readTlv(der, outer.start, outer.end);
-  if (version?.tag !== INTEGER) return undefined;
-  const algorithm = readTlv(der, version.end, outer.end);
-  if (algorithm?.tag !== SEQUENCE) return undefined;
-  const oid = readTlv(der, algorithm.start, algorithm.end);
-  if (oid?.tag !== OID) return undefined;
-  const privateKey = readTlv(der, algorithm.end, outer.end);
-  if (privateKey?.tag !== OCTET_STRING) return undefined;
-  const type = KEY_TYPES[decodeOid(der.subarray(oid.start, oid.end))] ?? 'non-RSA';
-  if (type !== 'rsa') return { type, bits: 0 };
-  return parsePkcs1(der.subarray(privateKey.start, privateKey.end));
-}
-
-/** RSAPrivateKey (RFC 8017 A.1.2): version, n, e, d, p, q, dp, dq, qinv. */
-function parsePkcs1(der: Uint8Array): ParsedKey | undefined {
-  const outer = readTlv(der, 0, der.length);
-  if (outer?.tag !== SEQUENCE || outer.end !== der.length) return undefined;
-  const integers: Tlv[] = [];
-  let offset = outer.start;
-  while (integers.length < 9) {
-    const tlv = readTlv(der, offset, outer.end);
-    if (tlv?.tag !== INTEGER || tlv.end === tlv.start) return undefined;
-    integers.push(tlv);
-    offset = tlv.end;
-  }
-  const modulus = integers[1]!;
-  let first = modulus.start;
-  while (first < modulus.end && der[first] === 0) first++;
-  if (first === modulus.end) return undefined;
-  const bits = (modulus.end - first) * 8 - Math.clz32(der[first]!) + 24;
-  return { type: 'rsa', bits };
-}
-
-function decodeOid(bytes: Uint8Array): string {
-  if (bytes.length === 0) return '';
-  const first = bytes[0]!;
-  const parts = [Math.min(2, Math.floor(first / 40)), first - Math.min(2, Math.floor(first / 40)) * 40];
-  let value = 0;
-  for (let i = 1; i < bytes.length; i++) {
-    value = value * 128 + (bytes[i]! & 0x7f);
-    if (!(bytes[i]! & 0x80)) {
-      parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join('.');
+/** The key type named by a PKCS#8 header (its first 32 bytes hold the algorithm OID), unless RSA. */
+function nonRsaType(pkcs8: Uint8Array): string | undefined {
+  const head = Array.from(pkcs8.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('');
+  return OTHER_KEY_TYPES.find(([oid]) => head.includes(oid))?.[1];
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return undefined;
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
-function encodeLength(length: number): number[] {
-  if (length < 0x80) return [length];
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
-  return [0x80 | bytes.length, ...bytes];
-}
-
+const derLength = (n: number): number[] =>
+  n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
 // AlgorithmIdentifier { rsaEncryption, NULL }.
 const RSA_ALGORITHM = [
   0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
 ];
 
-/** Wraps a PKCS#1 RSAPrivateKey into PKCS#8, the only private key format WebCrypto imports. */
-function wrapPkcs1(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
-  const octetString = [OCTET_STRING, ...encodeLength(pkcs1.length)];
-  const contentLength = 3 + RSA_ALGORITHM.length + octetString.length + pkcs1.length;
-  const head = [
-    SEQUENCE,
-    ...encodeLength(contentLength),
-    INTEGER,
-    0x01,
-    0x00,
-    ...RSA_ALGORITHM,
-    ...octetString,
-  ];
+/** PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo { version 0, rsaEncryption, OCTET STRING }, for WebCrypto. */
+function wrapPkcs1(pkcs1: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const octets = [0x04, ...derLength(pkcs1.length)];
+  const size = 3 + RSA_ALGORITHM.length + octets.length + pkcs1.length;
+  const head = [0x30, ...derLength(size), 0x02, 0x01, 0x00, ...RSA_ALGORITHM, ...octets];
   const out = new Uint8Array(head.length + pkcs1.length);
-  out.set(head, 0);
+  out.set(head);
   out.set(pkcs1, head.length);
+  pkcs1.fill(0);
   return out;
 }

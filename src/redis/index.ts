@@ -211,7 +211,7 @@ function ttl(ms: number): number {
  * What the Redis store throws: the command's name and the client error's class name and code,
  * never its message or fields (a client's error can carry the command's arguments: the token).
  */
-export class RedisStoreError extends Error {
+class RedisStoreError extends Error {
   /** A Node error code (`ECONNREFUSED`) or a Redis error prefix (`WRONGTYPE`), when there was one. */
   readonly code: string | undefined;
   constructor(message: string, code: string | undefined, name = 'RedisStoreError') {

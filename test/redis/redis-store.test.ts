@@ -116,7 +116,7 @@ suite(REDIS_SKIP_REASON ?? 'createRedisTokenStore on a real Redis', () => {
     it('overwrites a value that is not a stored token', async () => {
       key = `test:${lib}:${crypto.randomUUID()}`;
       await inspector.set(key, 'garbage');
-      await expect(store.get(key)).rejects.toThrow(SyntaxError);
+      await expect(store.get(key)).rejects.toMatchObject({ name: 'RedisStoreError', code: 'EINVALIDJSON' });
       await store.set(key, token('T1'), 60_000);
       expect((await store.get(key))?.accessToken).toBe('T1');
     });
