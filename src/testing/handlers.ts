@@ -1,6 +1,7 @@
-import { http, type RequestHandler } from 'msw';
+import type { RequestHandler } from 'msw';
 import { ENVIRONMENTS } from '../client/environment.js';
 import type { Emulator } from './emulator.js';
+import { http } from './msw.js';
 
 /** Where the handlers are mounted. */
 export interface HandlerUrls {

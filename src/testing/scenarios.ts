@@ -1,5 +1,3 @@
-import { completeCpf } from '../internal/cpf.js';
-
 /** Names of the scenarios the emulator plays, chosen by the CPF sent in `subject.code`. */
 export type ScenarioName =
   | 'verified'
@@ -33,26 +31,26 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze
   Object.fromEntries(
     (
       [
-        ['verified', '100000001', 'HTTP 200, status 3, unicoId "yes", no liveness field'],
-        ['not-verified', '100000002', 'HTTP 200, status 3, unicoId "no", no liveness field'],
+        ['verified', '10000000108', 'HTTP 200, status 3, unicoId "yes", no liveness field'],
+        ['not-verified', '10000000280', 'HTTP 200, status 3, unicoId "no", no liveness field'],
         [
           'inconclusive-liveness-passed',
-          '100000003',
+          '10000000361',
           'HTTP 200, status 3, unicoId "inconclusive", liveness 1',
         ],
         [
           'inconclusive-liveness-failed',
-          '100000004',
+          '10000000442',
           'HTTP 200, status 3, unicoId "inconclusive", liveness 2',
         ],
-        ['process-error', '100000005', 'HTTP 200, status 5 (id and status only)'],
-        ['processing', '100000006', 'HTTP 200, status 1 (not final: Risk Score orchestration)'],
-        ['canceled', '100000007', 'HTTP 200, status 4 (not final for CreateProcess)'],
-        ['rate-limited', '100000008', 'HTTP 429 with Retry-After: 1'],
-        ['server-error', '100000009', 'HTTP 503 with an error body: the outcome is unknown'],
-        ['cpf-not-found', '100000010', 'HTTP 400, code 20507 (valid check digits, no such person)'],
+        ['process-error', '10000000523', 'HTTP 200, status 5 (id and status only)'],
+        ['processing', '10000000604', 'HTTP 200, status 1 (not final: Risk Score orchestration)'],
+        ['canceled', '10000000795', 'HTTP 200, status 4 (not final for CreateProcess)'],
+        ['rate-limited', '10000000876', 'HTTP 429 with Retry-After: 1 (see `retryAfterSeconds`)'],
+        ['server-error', '10000000957', 'HTTP 503 with an error body: the outcome is unknown'],
+        ['cpf-not-found', '10000001090', 'HTTP 400, code 20507 (valid check digits, no such person)'],
       ] as const
-    ).map(([name, base, description]) => [name, { name, cpf: completeCpf(base), description }]),
+    ).map(([name, cpf, description]) => [name, { name, cpf, description }]),
   ) as Record<ScenarioName, Scenario>,
 );
 

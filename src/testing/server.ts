@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getResponse, type RequestHandler } from 'msw';
+import type { RequestHandler } from 'msw';
 import type { ClientOptions } from '../client/options.js';
-import { createEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
+import { createEmulator, type Emulator } from './emulator.js';
 import { createHandlers } from './handlers.js';
+import { getResponse } from './msw.js';
+import type { EmulatorOptions } from './options.js';
 
 /** A running loopback emulator. */
 export interface EmulatorServer {

@@ -124,6 +124,12 @@ function apiClient(emulator: Emulator, token: string) {
   };
 }
 
+/** What a fresh emulator, which issued nothing, answers to `capture`. */
+async function createEmulatorApi(capture: string): Promise<Reply> {
+  const emulator = createEmulator();
+  return apiClient(emulator, await tokenFor(emulator)).create(processBody(OTHER_VALID_CPF, capture));
+}
+
 function apiError(code: string): Json {
   return { error: { code, description: expect.any(String) } };
 }
@@ -545,7 +551,9 @@ describe('Emulator process endpoint: body validation', () => {
   });
 
   it.each([
-    ['wrong check digits', '52998224726'],
+    ['a wrong second check digit', '52998224726'],
+    ['a wrong first check digit', '52998224735'],
+    ['a base digit changed', '52998224825'],
     ['repeated digits', '11111111111'],
     ['dots and dash', '529.982.247-25'],
     ['ten digits', '5299822472'],
@@ -663,6 +671,29 @@ describe('Emulator process endpoint: SDK captures', () => {
     expect(capture).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   });
 
+  it.each([
+    ['2 segments', 'eyJhbGciOiJFUzI1NiJ9.c2lnbmF0dXJl'],
+    ['no dots', 'k3YabcDEFiv0123456789Q2lwaGVydGV4dA'],
+    ['a "v2:" prefix', 'v2:eyJhbGciOiJFUzI1NiJ9.e30.c2ln'],
+    ['characters that JSON escapes', 'v2:"quoted"\\back\u0001slash-ção'],
+    ['standard base64 that is not an image', Buffer.from('opaque bytes').toString('base64')],
+  ])(
+    'accepts an issued capture with %s, once, and treats it as a capture (liveness checked)',
+    async (_what, shape) => {
+      const emulator = createEmulator();
+      const api = apiClient(emulator, await tokenFor(emulator));
+      const capture = emulator.createCapture(shape);
+      expect(capture).toBe(shape);
+      const failed = await api.create(processBody(SCENARIOS['inconclusive-liveness-failed'].cpf, capture));
+      expect(failed).toMatchObject({ status: 200, body: { liveness: 2 } });
+      expect(await api.create(processBody(OTHER_VALID_CPF, capture))).toMatchObject({
+        status: 400,
+        body: apiError('10508'),
+      });
+      expect(await createEmulatorApi(shape)).toMatchObject({ status: 400, body: apiError('10506') });
+    },
+  );
+
   it('answers 400 10508 to a capture used a second time', async () => {
     const emulator = createEmulator();
     const api = apiClient(emulator, await tokenFor(emulator));
@@ -727,6 +758,21 @@ describe('Emulator scenarios', () => {
     api = apiClient(emulator, await tokenFor(emulator));
   });
 
+  it('selects each scenario by a fixed, valid CPF (check digits computed by hand)', () => {
+    expect(Object.fromEntries(Object.values(SCENARIOS).map((s) => [s.name, s.cpf]))).toEqual({
+      verified: '10000000108',
+      'not-verified': '10000000280',
+      'inconclusive-liveness-passed': '10000000361',
+      'inconclusive-liveness-failed': '10000000442',
+      'process-error': '10000000523',
+      processing: '10000000604',
+      canceled: '10000000795',
+      'rate-limited': '10000000876',
+      'server-error': '10000000957',
+      'cpf-not-found': '10000001090',
+    });
+  });
+
   it('has one distinct valid CPF per scenario name', () => {
     const names = Object.keys(SCENARIOS).sort();
     expect(names).toEqual(Object.keys(EXPECTED).sort());
@@ -745,6 +791,22 @@ describe('Emulator scenarios', () => {
       expect(res.status).toBe(EXPECTED[name].status);
       expect(res.body).toEqual(EXPECTED[name].body);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    },
+  );
+
+  it.each([0, 30])(
+    'sends the Retry-After given as retryAfterSeconds (%i) with the rate-limited answer',
+    async (seconds) => {
+      const other = createEmulator({ retryAfterSeconds: seconds });
+      const res = await apiClient(other, await tokenFor(other)).create(
+        processBody(SCENARIOS['rate-limited'].cpf, other.createCapture()),
+      );
+      expect(res.headers.get('retry-after')).toBe(String(seconds));
+      other.retryAfterSeconds = 2;
+      const later = await apiClient(other, await tokenFor(other)).create(
+        processBody(SCENARIOS['rate-limited'].cpf, other.createCapture()),
+      );
+      expect(later.headers.get('retry-after')).toBe('2');
     },
   );
 
