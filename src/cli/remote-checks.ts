@@ -55,8 +55,8 @@ export async function checkToken(
 function clockCheck(serverDateMs: number | undefined, localMs: number): Check {
   if (serverDateMs === undefined)
     return warn('clock', 'the token host sent no Date header', 'none needed if the token check passes');
-  // Date has a resolution of one second.
-  const skew = Math.round((localMs - serverDateMs) / 1000);
+  // Date is truncated to the second: its true value is, on average, half a second later.
+  const skew = Math.round((localMs - serverDateMs - 500) / 1000);
   const said =
     skew === 0
       ? 'in step with the token host'
@@ -94,7 +94,7 @@ function tokenCheck(
 }
 
 const API = 'API key';
-const INFERENCE = 'an inference from the contract, which checks credentials before it looks the id up';
+const INFERENCE = 'an inference from the API contract, which checks credentials before it looks an id up';
 
 /**
  * Check 7: the token and the APIKEY against the API without creating a (billable) process:
@@ -130,11 +130,11 @@ export async function checkApiKey(
   }
   const answer = `HTTP ${status}${code === undefined ? '' : `, code ${code}`}`;
   if (status === 404)
-    return ok(API, `token and APIKEY accepted (${answer} for a made-up process id: ${INFERENCE})`);
+    return ok(API, `token and APIKEY accepted: a made-up process id got ${answer} (${INFERENCE})`);
   if (status === 401)
     return fail(
       API,
-      `the API refused the token (${answer}; ${INFERENCE})`,
+      `the API refused the token: a made-up process id got ${answer} (${INFERENCE})`,
       `the token endpoint and the API host belong to different environments; ${MIXED_ENVIRONMENT_HINT}`,
     );
   if (status === 403) {
@@ -142,7 +142,7 @@ export async function checkApiKey(
       code === '10201'
         ? `use the APIKEY of this environment; ${MIXED_ENVIRONMENT_HINT}`
         : 'this APIKEY lacks the Liveness + Identity Verification capability or this action: contact Unico';
-    return fail(API, `the API refused the APIKEY (${answer}; ${INFERENCE})`, fix);
+    return fail(API, `the API refused the APIKEY: a made-up process id got ${answer} (${INFERENCE})`, fix);
   }
   if (code === '20001' || code === '20002')
     return fail(

@@ -98,7 +98,9 @@ describe('unico-idcloud doctor', () => {
       /iss="emulator@emulator-tenant\.iam\.acesso\.io" aud="http:\/\/127\.0\.0\.1:\d+" scope="\*" iat=\d+ exp=\d+$/,
     );
     expect(check(run, 'token')?.detail).toBe('issued, valid for 3600 s');
-    expect(check(run, 'API key')?.detail).toMatch(/HTTP 404.*inference from the contract/);
+    expect(check(run, 'API key')?.detail).toMatch(
+      /^token and APIKEY accepted: a made-up process id got HTTP 404.*inference from the API contract/,
+    );
     expect(run.text).toMatch(/All checks passed\.\n$/);
     // One token request per run, and no process created.
     expect(server.emulator.stats.tokenRequests).toBe(2);
@@ -248,12 +250,14 @@ describe('unico-idcloud doctor', () => {
     expect(apiKey.code).toBe(1);
     expect(check(apiKey, 'token')?.status).toBe('ok');
     expect(check(apiKey, 'API key')?.detail).toMatch(
-      /^the API refused the APIKEY \(HTTP 403, code 10201; an inference/,
+      /^the API refused the APIKEY: a made-up process id got HTTP 403, code 10201 \(an inference/,
     );
     expect(check(apiKey, 'API key')?.fix).toMatch(/use the APIKEY of this environment/);
     // Token endpoint of one environment, API of the other.
     const hosts = await doctor({ ...env, UNICO_API_BASE_URL: other.url });
-    expect(check(hosts, 'API key')?.detail).toMatch(/^the API refused the token \(HTTP 401, code 10501/);
+    expect(check(hosts, 'API key')?.detail).toMatch(
+      /^the API refused the token: a made-up process id got HTTP 401, code 10501/,
+    );
     expect(check(hosts, 'API key')?.fix).toMatch(/different environments/);
     expect(server.emulator.stats.processRequests + other.emulator.stats.processRequests).toBe(0);
   });
