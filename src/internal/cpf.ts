@@ -1,4 +1,4 @@
-/** CPF helpers. Internal (the emulator shares them). */
+/** CPF helpers. Internal. */
 
 const FORMATTED = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 const DIGITS = /^\d{11}$/;
@@ -32,7 +32,7 @@ function checkDigit(digits: string, length: number): number {
 }
 
 /**
- * Completes 9 base digits into a valid CPF (used by the emulator to mint scenario CPFs).
+ * Completes 9 base digits into a valid CPF (test data only: test/reliability/properties.test.ts).
  * @param base - 9 digits
  * @returns 11 digits with valid check digits
  */
