@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTokenFetcher } from '../../src/auth/token-provider.js';
-import { type Transport, TransportError, type TransportRequest } from '../../src/http/transport.js';
 import { TokenError } from '../../src/errors.js';
+import { type Transport, TransportError, type TransportRequest } from '../../src/http/transport.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 

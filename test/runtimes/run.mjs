@@ -12,7 +12,8 @@
 // - Node as the control: the `import` condition, the undici build.
 //
 // Each runs test/runtimes/scenario.mjs (a verdict for a plain PNG with a PKCS#8 and a PKCS#1 PEM, a
-// typed ERR_API, a WebCrypto signer instead of a key, a refused connection) and the Node side checks
+// typed ERR_API, a WebCrypto signer instead of a key, a refused connection, two clients sharing a
+// token store and a store that never answers) and the Node side checks
 // its report, which build the runtime loaded, and the User-Agent the emulator saw. Before that, the
 // edge bundle itself is checked: no `node:` import, no undici, no Buffer, only jose and zod.
 //
@@ -237,6 +238,9 @@ function loadedBuild(path) {
 // ---------------------------------------------------------------------------------------------
 // Checking a report.
 
+/** The key every runtime must derive for the emulator's account: the format is a fleet-wide contract. */
+let expectedStoreKey;
+
 function checkReport(report, expected) {
   const problems = [];
   const expect = (what, actual, wanted) => {
@@ -258,6 +262,16 @@ function checkReport(report, expected) {
   expect('signer: kind', report.signer?.kind, 'verified');
   if (!(report.signer?.signed >= 1)) problems.push(`signer: called ${report.signer?.signed} times`);
   if (report.signer?.error) problems.push(`signer: ${JSON.stringify(report.signer.error)}`);
+  expect('token store: kinds', JSON.stringify(report.tokenStore?.kinds), '["verified","verified"]');
+  expect('token store: keys', JSON.stringify(report.tokenStore?.keys), JSON.stringify([expectedStoreKey]));
+  expect('token store: tokens minted and stored', report.tokenStore?.sets, 1);
+  if (report.tokenStore?.error) problems.push(`token store: ${JSON.stringify(report.tokenStore.error)}`);
+  expect('silent store: kind', report.silentStore?.kind, 'verified');
+  expect(
+    'silent store: warnings',
+    JSON.stringify(report.silentStore?.warnings),
+    JSON.stringify([{ operation: 'get', reason: 'timeout' }]),
+  );
   expect('refused connection: code', report.refused?.code, expected.refused);
   expect('key imported through', report.keyImport, expected.keyImport);
   return problems;
@@ -491,6 +505,8 @@ async function main() {
       cpf: { verified: testing.SCENARIOS.verified.cpf, notFound: testing.SCENARIOS['cpf-not-found'].cpf },
       refusedUrl: `http://127.0.0.1:${await freePort()}`,
     };
+    const identity = ['custom', environment.tokenUrl, serviceAccount.tenantId, serviceAccount.accountName];
+    expectedStoreKey = `unico-idcloud:token:${createHash('sha256').update(JSON.stringify(identity)).digest('hex')}`;
 
     await runHost(
       'node (control)',

@@ -116,6 +116,49 @@ export async function runScenario(sdk, config) {
     report.refused = describeError(err);
   }
   await refused.close();
+
+  // 5. Two clients sharing a token store: one token request between them, under the store key the
+  // runtime's own SHA-256 gives (WebCrypto where there is no node:crypto). Then a store that never
+  // answers: given up on after its bound (the SDK's timers only, no Node-only setImmediate), and
+  // the call still succeeds.
+  const { MemoryTokenStore } = sdk;
+  const memory = new MemoryTokenStore();
+  const seen = { keys: new Set(), sets: 0 };
+  const shared = {
+    get: (key) => {
+      seen.keys.add(key);
+      return memory.get(key);
+    },
+    set: (key, token, ttlMs) => {
+      seen.sets++;
+      return memory.set(key, token, ttlMs);
+    },
+    lock: (key, ttlMs) => memory.lock(key, ttlMs),
+    invalidate: (key, token) => memory.invalidate(key, token),
+  };
+  const a = new IdCloudClient({ ...base, tokenStore: shared });
+  const b = new IdCloudClient({ ...base, tokenStore: shared });
+  try {
+    const results = await Promise.all([a, b].map((c) => c.createProcess(input(config.cpf.verified))));
+    report.tokenStore = { kinds: results.map((r) => r.kind), keys: [...seen.keys], sets: seen.sets };
+  } catch (err) {
+    report.tokenStore = { error: describeError(err) };
+  }
+  await Promise.all([a.close(), b.close()]);
+  const warnings = [];
+  const quiet = () => undefined;
+  const silent = new IdCloudClient({
+    ...base,
+    tokenStore: { get: () => new Promise(quiet), set: () => new Promise(quiet) },
+    logger: { debug: quiet, info: quiet, error: quiet, warn: (fields) => warnings.push(fields) },
+  });
+  try {
+    const result = await silent.createProcess(input(config.cpf.verified));
+    report.silentStore = { kind: result.kind, warnings };
+  } catch (err) {
+    report.silentStore = { error: describeError(err), warnings };
+  }
+  await silent.close();
   return report;
 }
 
