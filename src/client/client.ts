@@ -1,3 +1,4 @@
+import { createTokenSource, type TokenSource } from '../auth/tokens.js';
 import {
   AbortedError,
   ClientClosedError,
@@ -14,7 +15,6 @@ import type { ProcessResult } from '../schemas/response.js';
 import { type CallContext, type CallOptions, type Exchange, readCallOptions, runCall } from './call.js';
 import { createObserver, userAgent } from './observability.js';
 import { type ClientOptions, normalizeOptions } from './options.js';
-import { createTokenSource, type TokenSource } from './tokens-shim.js';
 
 /** Options of {@link IdCloudClient.getProcess}. */
 export interface GetProcessOptions extends CallOptions {
