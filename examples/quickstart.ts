@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  adviceFor,
   type ClientOptions,
   type CreateProcessInput,
   IdCloudClient,
@@ -17,27 +18,10 @@ import {
 } from 'unico-idcloud';
 import { createSamplePng, SCENARIOS, startEmulatorServer } from 'unico-idcloud/testing';
 
-/** What to do with a verdict, following Unico's guidance (docs/results.md). */
+/** What to do with a verdict: Unico's guidance (`adviceFor`, docs/results.md). */
 function decide(result: ProcessResult): string {
-  switch (result.kind) {
-    case 'verified':
-      return result.livenessChecked
-        ? 'approve (identity and liveness)'
-        : 'identity confirmed; liveness NOT checked (plain image)';
-    case 'not-verified':
-      return 'reprove: the face is not the CPF holder';
-    case 'inconclusive':
-      if (result.liveness === 'failed') return 'reprove: liveness failed';
-      if (result.liveness === 'not-checked')
-        return 'no decision: identity inconclusive, liveness not checked';
-      return 'retry with a new capture: live person, identity inconclusive';
-    case 'process-error':
-      return 'retry with a new capture: Unico could not process it (status 5)';
-    case 'not-final':
-      return `no decision yet (status ${result.status})`;
-    case 'unrecognized':
-      return 'no decision: undocumented result, see result.raw';
-  }
+  const { action, reason } = adviceFor(result);
+  return `${action}: ${reason}`;
 }
 
 function show(label: string, outcome: ProcessResult | unknown): void {

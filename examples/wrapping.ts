@@ -8,10 +8,12 @@
  *   npx tsx examples/wrapping.ts
  */
 import {
+  type AdviceAction,
   type ClientOptions,
   IdCloudClient,
   IdCloudError,
   type ProcessResult,
+  adviceFor as sdkAdviceFor,
   VERSION as UNICO_IDCLOUD_VERSION,
 } from 'unico-idcloud';
 
@@ -112,27 +114,17 @@ export class AcmeKyc {
   }
 }
 
+/** Unico's guidance (`adviceFor`) in Acme's vocabulary. */
+const OUTCOMES: Readonly<Record<AdviceAction, KycOutcome>> = {
+  approve: 'approved',
+  reprove: 'rejected',
+  'retry-capture': 'recapture',
+  'no-decision': 'manual-review',
+};
+
 function toDecision(result: ProcessResult): KycDecision {
-  const base = { processId: result.id, requestId: result.requestId };
-  switch (result.kind) {
-    case 'verified':
-      return result.livenessChecked
-        ? { ...base, outcome: 'approved', reason: 'identity and liveness confirmed' }
-        : { ...base, outcome: 'manual-review', reason: 'identity confirmed, liveness not checked' };
-    case 'not-verified':
-      return { ...base, outcome: 'rejected', reason: 'face does not match the CPF holder' };
-    case 'inconclusive':
-      if (result.liveness === 'failed') return { ...base, outcome: 'rejected', reason: 'liveness failed' };
-      if (result.liveness === 'passed')
-        return { ...base, outcome: 'recapture', reason: 'live person, identity inconclusive' };
-      return { ...base, outcome: 'manual-review', reason: `inconclusive, liveness ${result.liveness}` };
-    case 'process-error':
-      return { ...base, outcome: 'recapture', reason: 'Unico could not process the capture (status 5)' };
-    case 'not-final':
-      return { ...base, outcome: 'manual-review', reason: `process not final (status ${result.status})` };
-    case 'unrecognized':
-      return { ...base, outcome: 'manual-review', reason: 'undocumented result' };
-  }
+  const { action, reason } = sdkAdviceFor(result);
+  return { processId: result.id, requestId: result.requestId, outcome: OUTCOMES[action], reason };
 }
 
 // ---- Local run: how the internal SDK's own tests (and its users' tests) drive it ----

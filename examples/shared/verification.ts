@@ -3,10 +3,16 @@
  * cloudflare-worker.ts): turn a request body into SDK input, a verdict into a decision, and an SDK
  * error into an HTTP answer. No `node:` import, so the Worker can use it too.
  *
- * The decisions follow Unico's guidance (docs/results.md); what to do per error code follows
- * docs/errors.md. Adapt both to your own risk policy.
+ * The decisions follow Unico's guidance, `adviceFor` (docs/results.md); what to do per error code
+ * follows docs/errors.md. Adapt both to your own risk policy.
  */
-import { type CreateProcessInput, IdCloudError, type ProcessResult } from 'unico-idcloud';
+import {
+  type AdviceAction,
+  adviceFor,
+  type CreateProcessInput,
+  IdCloudError,
+  type ProcessResult,
+} from 'unico-idcloud';
 
 /** What the front end posts: the person and the capture SDK's `encrypted` string. */
 export interface VerifyRequestBody {
@@ -43,28 +49,21 @@ export function toCreateProcessInput(body: unknown): CreateProcessInput {
   };
 }
 
+/** Unico's guidance mapped onto this product's decisions (a flow that requires liveness). */
+const DECISIONS: Readonly<Record<AdviceAction, Decision>> = {
+  approve: 'approve',
+  reprove: 'reprove',
+  'retry-capture': 'recapture',
+  'no-decision': 'review',
+};
+
 /**
- * Unico's decision guidance, for a flow that requires liveness.
+ * The decision for a verdict, from Unico's guidance.
  * @param result - the verdict
  * @returns the decision
  */
 export function decide(result: ProcessResult): Decision {
-  switch (result.kind) {
-    case 'verified':
-      // A plain image proves identity but not liveness: this flow needs both.
-      return result.livenessChecked ? 'approve' : 'review';
-    case 'not-verified':
-      return 'reprove';
-    case 'inconclusive':
-      if (result.liveness === 'failed') return 'reprove';
-      return result.liveness === 'passed' ? 'recapture' : 'review';
-    case 'process-error':
-      // Status 5: Unico could not process it. The capture was consumed: ask for a new one.
-      return 'recapture';
-    case 'not-final':
-    case 'unrecognized':
-      return 'review';
-  }
+  return DECISIONS[adviceFor(result).action];
 }
 
 /**
@@ -79,6 +78,7 @@ export function answerForResult(result: ProcessResult): HttpAnswer {
     headers: {},
     body: {
       decision: decide(result),
+      reason: adviceFor(result).reason,
       kind: result.kind,
       processId: result.id,
       requestId: result.requestId,
