@@ -1,5 +1,5 @@
 // Profiles one contender on the warm path, for explaining a ratio:
-//   node --cpu-prof --cpu-prof-dir=.tmp/bench/prof bench/profile.mjs sdk 1024 5000 [concurrency]
+//   node --cpu-prof --cpu-prof-dir=.tmp/bench/prof bench/profile.mjs sdk 1024 5000 [concurrency] [capture|plain]
 //   node bench/lib/profile-top.mjs .tmp/bench/prof/<file>.cpuprofile
 // Uses the built SDK in dist/ and the same loopback server child as the bench.
 import { fork } from 'node:child_process';
@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FACTORIES, fetchToken, makeInput } from './lib/contenders.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
-const [name = 'sdk', bytes = '1024', calls = '5000', concurrency = '1'] = process.argv.slice(2);
+const [name = 'sdk', bytes = '1024', calls = '5000', concurrency = '1', kind = 'capture'] =
+  process.argv.slice(2);
 const server = fork(join(BENCH, 'lib', 'server.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const port = await new Promise((resolve) => server.once('message', (m) => resolve(m.port)));
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -20,7 +21,7 @@ const config = {
   token: await fetchToken(port),
 };
 const contender = await FACTORIES[name](config);
-const input = makeInput(Number(bytes));
+const input = makeInput(Number(bytes), kind);
 let next = 0;
 const total = Number(calls);
 const worker = async () => {
@@ -33,7 +34,7 @@ const t0 = performance.now();
 await Promise.all(Array.from({ length: Number(concurrency) }, worker));
 const ms = performance.now() - t0;
 console.log(
-  `${name} ${bytes} B × ${total} (concurrency ${concurrency}): ${((ms * 1000) / total).toFixed(1)} µs/call`,
+  `${name} ${kind} ${bytes} B × ${total} (concurrency ${concurrency}): ${((ms * 1000) / total).toFixed(1)} µs/call`,
 );
 await contender.close();
 server.send('close');

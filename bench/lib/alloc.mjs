@@ -7,6 +7,7 @@ import { FACTORIES, fetchToken, makeInput } from './contenders.mjs';
 const name = process.argv[2];
 const bodyBytes = Number(process.argv[3] ?? 1024 * 1024);
 const calls = Number(process.argv[4] ?? 40);
+const kind = process.argv[5] ?? 'capture';
 const port = Number(process.env.BENCH_PORT);
 const config = {
   port,
@@ -15,7 +16,7 @@ const config = {
   token: await fetchToken(port),
 };
 const contender = await FACTORIES[name](config);
-const input = makeInput(bodyBytes);
+const input = makeInput(bodyBytes, kind);
 for (let i = 0; i < 10; i++) await contender.call(input);
 
 let external = 0;
