@@ -1,5 +1,7 @@
-import { Socket } from 'node:net';
+import { subscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
+import { expect } from 'vitest';
 
 // `description` on SDK errors is Unico's raw text, reachable on purpose but non-enumerable (out of
 // every default rendering); the showHidden rendering below leaves it out, and tests check its
@@ -47,17 +49,24 @@ export function leakedHandles(before: Record<string, number>): Record<string, nu
   return grown;
 }
 
+// Every socket this process opens as a client (undici's included, even idle and unref'd ones, which
+// process._getActiveHandles() does not list), until it has closed.
+const outgoing = new Set<Socket>();
+subscribe('net.client.socket', (message) => {
+  const { socket } = message as { socket: Socket };
+  outgoing.add(socket);
+  socket.once('close', () => outgoing.delete(socket));
+});
+
 /**
- * This process's outgoing TCP connections, open or connecting, as `host:port` — a client's own
- * sockets. Sockets a server accepted and stdio pipes are left out, so a server's side of a
- * connection still closing cannot hide or fake a client leak.
+ * This process's outgoing connections not yet closed, as `host:port` — a client's own sockets,
+ * idle keep-alive ones included. Sockets a server accepted are not counted, so a server's side of
+ * a connection still closing cannot hide or fake a client leak.
  */
 export function clientSockets(): string[] {
-  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  return handles
-    .filter((h): h is Socket => h instanceof Socket && !(h as { server?: unknown }).server)
-    .filter((s) => s.connecting || s.remotePort !== undefined)
-    .map((s) => `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}${s.connecting ? ' (connecting)' : ''}`);
+  return [...outgoing].map(
+    (s) => `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}${s.connecting ? ' (connecting)' : ''}`,
+  );
 }
 
 /** Live timers that keep the process alive (`setTimeout`/`setInterval` not unref'd). */
@@ -76,4 +85,19 @@ export async function waitUntil(done: () => boolean, ms: number): Promise<boolea
     await new Promise((r) => setTimeout(r, 10));
   }
   return true;
+}
+
+/**
+ * The check every fault row makes after `close()`: no outgoing socket is left and no more timers
+ * are live than `timersBefore`. Sockets get up to 1 s to finish closing (a refused connection
+ * reports its close a tick later); a client that keeps a socket open keeps it far longer (its
+ * idle keep-alive timeout is 4 s).
+ */
+export async function expectClientGone(
+  server: { openConnections(): number },
+  timersBefore: number,
+): Promise<void> {
+  await waitUntil(() => server.openConnections() === 0 && clientSockets().length === 0, 1_000);
+  expect(clientSockets(), "the client's sockets after close()").toEqual([]);
+  expect(activeTimers(), 'timers after close()').toBeLessThanOrEqual(timersBefore);
 }
