@@ -7,17 +7,10 @@ import { isStoredToken, type TokenStore, type TokenStoreLock } from './token-sto
 /** A store call the fleet made, named in {@link TokenStoreFailure}. */
 export type TokenStoreOperation = 'get' | 'set' | 'invalidate' | 'lock' | 'extend' | 'release';
 
-/**
- * A store problem worked around (the refresh carried on in memory). `error` is what the store
- * threw: a client's error may hold command arguments (a token), so log it through
- * {@link describeStoreFailure} only.
- */
+/** A store problem worked around. `error` may hold a token: log it through {@link describeStoreFailure}. */
 export interface TokenStoreFailure {
   readonly operation: TokenStoreOperation;
-  /**
-   * `error`: the call threw; `timeout`: no answer in time (for `lock`: another holder kept the lock
-   * past the wait bound); `invalid`: `get` returned something that is not a stored token.
-   */
+  /** `timeout` of `lock`: another holder kept it past the wait bound; `invalid`: not a stored token. */
   readonly reason: 'error' | 'timeout' | 'invalid';
   readonly error?: unknown;
 }
@@ -93,10 +86,8 @@ export class Fleet {
 
   /**
    * Obtains a token through the store, minting with `mint` when nobody else has one.
-   * @param mint - requests a token from the endpoint
    * @param current - the token this process holds, if any (a store token must beat it)
    * @param signal - the refresh's signal (the cache's, aborted on close)
-   * @returns the token
    */
   async obtain(
     mint: TokenFetcher,
@@ -265,11 +256,8 @@ const SAFE_NAME = /^[A-Za-z]{1,40}$/;
 const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 
 /**
- * Turns a store failure into a log line that names the operation, the error's class name and its
- * code when they look like identifiers, never the error's message or other fields: a client's
- * error can carry the command's arguments, which hold the token.
- * @param failure - what the fleet reported
- * @returns the message and fields for `logger.warn`
+ * A store failure as a log line: the operation, and the error's class name and code when they look
+ * like identifiers; never its message or other fields (they can carry the command's arguments).
  */
 export function describeStoreFailure(failure: TokenStoreFailure): {
   message: string;

@@ -3,11 +3,6 @@ import { loadNodeCrypto } from './private-key.js';
 /**
  * What a {@link TokenStore} keeps: the access token and its expiry, nothing else (no private key,
  * no API key, no assertion).
- *
- * @example
- * ```ts
- * const stored: StoredToken = { accessToken: 'eyJ…', expiresAt: Date.now() + 3_600_000, lifetimeSeconds: 3600 };
- * ```
  */
 export interface StoredToken {
   /** The bearer token, as the token endpoint issued it. */
@@ -24,27 +19,15 @@ export interface StoredToken {
 /**
  * A lock taken with {@link TokenStore.lock}. Held by one process at a time until released or until
  * its time-to-live runs out (so a holder that dies cannot block the others for longer).
- *
- * @example
- * ```ts
- * const lock = await store.lock?.(key, 3_000);
- * if (lock) try { await mint(); } finally { await lock.release(); }
- * ```
  */
 export interface TokenStoreLock {
-  /**
-   * Releases the lock if it is still this holder's (a lock that expired and was taken by another
-   * process is left alone).
-   * @returns when released
-   * @throws whatever the store throws; the SDK reports it and carries on
-   */
+  /** Releases the lock if it is still this holder's (one taken over after expiry is left alone). */
   release(): Promise<void>;
   /**
    * Optional: extends the lock's time-to-live while the holder is still working, if it is still
    * this holder's. The SDK calls it every third of the time-to-live during a slow token request.
    * @param ttlMs - new time-to-live from now, in ms
    * @returns `false` when the lock was lost (expired, or taken by another process)
-   * @throws whatever the store throws; the SDK reports it and carries on
    */
   extend?(ttlMs: number): Promise<boolean>;
 }
@@ -59,7 +42,7 @@ export interface TokenStoreLock {
  *
  * The SDK never trusts a store to be up: every call is bounded by a short timeout, and an error or a
  * timeout is reported to `logger.warn` and answered from the client's in-memory path, so a store
- * outage never fails a call. Implementations may throw freely.
+ * outage never fails a call. Implementations may throw (or reject) freely from every method.
  *
  * `get` and `set` are required; `invalidate` (compare-and-delete) and `lock` are optional but make
  * a fleet cheaper: without `lock`, processes that start together each mint a token; without
@@ -76,7 +59,6 @@ export interface TokenStore {
    * Reads the token stored under `key`.
    * @param key - the opaque cache key
    * @returns the stored token, or `undefined` when there is none (or it has expired)
-   * @throws whatever the store throws; the SDK reports it and mints in memory
    */
   get(key: string): Promise<StoredToken | undefined>;
   /**
@@ -85,8 +67,6 @@ export interface TokenStore {
    * @param key - the opaque cache key
    * @param token - the token and its expiry
    * @param ttlMs - how long to keep it: the time left before it expires, in ms (≥ 1)
-   * @returns when stored
-   * @throws whatever the store throws; the SDK reports it and keeps the token in memory
    */
   set(key: string, token: StoredToken, ttlMs: number): Promise<void>;
   /**
@@ -95,8 +75,6 @@ export interface TokenStore {
    * kept. Must be atomic across processes.
    * @param key - the opaque cache key
    * @param accessToken - the token that was refused
-   * @returns when done
-   * @throws whatever the store throws; the SDK reports it (and still never reuses the refused token)
    */
   invalidate?(key: string, accessToken: string): Promise<void>;
   /**
@@ -105,7 +83,6 @@ export interface TokenStore {
    * @param key - the opaque cache key (the store derives its own lock key from it)
    * @param ttlMs - the lock's time-to-live in ms; it frees itself after that if never released
    * @returns the lock, or `undefined` when another holder has it
-   * @throws whatever the store throws; the SDK reports it and mints in memory
    */
   lock?(key: string, ttlMs: number): Promise<TokenStoreLock | undefined>;
 }
@@ -134,16 +111,7 @@ export async function tokenStoreKey(parts: {
   return `unico-idcloud:token:${hex}`;
 }
 
-/**
- * Checks that a value read from a store is a {@link StoredToken} (stores hold bytes written by any
- * version of anything).
- * @param value - what the store returned
- * @returns whether it is usable as a stored token
- * @example
- * ```ts
- * isStoredToken({ accessToken: 't', expiresAt: Date.now() + 60_000, lifetimeSeconds: 60 }); // true
- * ```
- */
+/** Whether a value read from a store is a {@link StoredToken} (stores hold bytes written by anything). */
 export function isStoredToken(value: unknown): value is StoredToken {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -158,16 +126,10 @@ export function isStoredToken(value: unknown): value is StoredToken {
   );
 }
 
-interface MemoryEntry {
-  readonly token: StoredToken;
-  readonly until: number;
-}
-
 /**
  * A {@link TokenStore} in this process's memory, with the full contract (expiry, keep-the-later
  * write, compare-and-delete, lock with time-to-live). Pass one instance to several clients to make
- * them share one token inside a process; across processes use `unico-idcloud/redis`. Without a
- * `tokenStore` option each client keeps its token to itself, as before.
+ * them share one token inside a process; across processes use `unico-idcloud/redis`.
  *
  * @example
  * ```ts
@@ -177,74 +139,43 @@ interface MemoryEntry {
  * ```
  */
 export class MemoryTokenStore implements TokenStore {
-  readonly #tokens = new Map<string, MemoryEntry>();
-  readonly #locks = new Map<string, { owner: symbol; until: number }>();
+  readonly #tokens = new Map<string, { readonly token: StoredToken; readonly until: number }>();
+  readonly #locks = new Map<string, { readonly owner: symbol; readonly until: number }>();
   readonly #now: () => number;
 
-  /**
-   * @param options - `now`: the clock used for time-to-live (epoch ms), for tests. @default Date.now
-   */
+  /** @param options - `now`: the clock of time-to-live (epoch ms), for tests. @default Date.now */
   constructor(options: { readonly now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
   }
 
-  /**
-   * Reads the token under `key`, if it has not expired.
-   * @param key - the cache key
-   * @returns a copy of the stored token, or `undefined`
-   */
   async get(key: string): Promise<StoredToken | undefined> {
     const entry = this.#tokens.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.until <= this.#now()) {
-      this.#tokens.delete(key);
-      return undefined;
-    }
-    return { ...entry.token };
+    if (entry === undefined || entry.until > this.#now()) return entry && { ...entry.token };
+    this.#tokens.delete(key);
+    return undefined;
   }
 
-  /**
-   * Stores `token` for `ttlMs`, unless the current value expires later.
-   * @param key - the cache key
-   * @param token - the token and its expiry
-   * @param ttlMs - time-to-live in ms
-   */
   async set(key: string, token: StoredToken, ttlMs: number): Promise<void> {
     const current = await this.get(key);
     if (current !== undefined && current.expiresAt > token.expiresAt) return;
     this.#tokens.set(key, { token: { ...token }, until: this.#now() + ttlMs });
   }
 
-  /**
-   * Deletes the token under `key` only if it is still `accessToken`.
-   * @param key - the cache key
-   * @param accessToken - the refused token
-   */
   async invalidate(key: string, accessToken: string): Promise<void> {
     if (this.#tokens.get(key)?.token.accessToken === accessToken) this.#tokens.delete(key);
   }
 
-  /**
-   * Takes the lock of `key` for `ttlMs` if it is free or expired.
-   * @param key - the cache key
-   * @param ttlMs - time-to-live in ms
-   * @returns the lock, or `undefined` when held
-   */
   async lock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
-    const held = this.#locks.get(key);
-    if (held !== undefined && held.until > this.#now()) return undefined;
+    if ((this.#locks.get(key)?.until ?? 0) > this.#now()) return undefined;
     const owner = Symbol('lock');
     this.#locks.set(key, { owner, until: this.#now() + ttlMs });
-    const mine = () => {
-      const current = this.#locks.get(key);
-      return current !== undefined && current.owner === owner && current.until > this.#now();
-    };
+    const held = () => this.#locks.get(key)?.owner === owner;
     return {
       release: async () => {
-        if (this.#locks.get(key)?.owner === owner) this.#locks.delete(key);
+        if (held()) this.#locks.delete(key);
       },
       extend: async (ms: number) => {
-        if (!mine()) return false;
+        if (!held() || this.#locks.get(key)!.until <= this.#now()) return false;
         this.#locks.set(key, { owner, until: this.#now() + ms });
         return true;
       },

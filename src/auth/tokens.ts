@@ -1,10 +1,8 @@
 import { IdCloudError, TokenError } from '../errors.js';
-import type { Transport } from '../http/transport.js';
 import { MIN_VALIDITY_MS, REFRESH_AHEAD_MS } from '../policy/token.js';
-import type { AssertionKey } from './assertion.js';
 import { describeStoreFailure, LOCK_TTL_MS } from './fleet.js';
 import { TokenCache } from './token-cache.js';
-import { createTokenFetcher, type TokenFetcher } from './token-provider.js';
+import { createTokenFetcher, type TokenFetcher, type TokenProviderConfig } from './token-provider.js';
 import { type TokenStore, tokenStoreKey } from './token-store.js';
 
 /** What a token refresh reports: to hooks, diagnostics channels and the logger. */
@@ -17,17 +15,8 @@ export interface TokenRefreshReport {
 }
 
 /** Everything the client's token machinery needs. */
-export interface TokenSourceConfig {
-  readonly transport: Transport;
-  readonly tokenUrl: string;
-  readonly issuer: string;
-  readonly audience: string;
-  readonly key: AssertionKey;
-  /** Budget of one refresh, all attempts, in ms. */
-  readonly timeoutMs: number;
-  /** Budget of each token endpoint attempt, in ms. */
+export interface TokenSourceConfig extends TokenProviderConfig {
   readonly attemptTimeoutMs: number;
-  readonly maxRetries: number;
   /** Sent with every token request, e.g. `user-agent`. */
   readonly headers: Readonly<Record<string, string>>;
   /** Share the token through this store, under a key derived from `identity`. */

@@ -8,22 +8,13 @@ export type RedisClientKind = 'node-redis' | 'ioredis';
  * A client from `createClient()` fits; connect it (and give it an `'error'` listener) yourself.
  */
 export interface NodeRedisClient {
-  /**
-   * Sends one Redis command.
-   * @param args - the command and its arguments, e.g. `['GET', key]`
-   * @returns the command's reply
-   */
+  /** Sends one command, e.g. `['GET', key]`, and resolves to its reply. */
   sendCommand(args: readonly string[]): Promise<unknown>;
 }
 
 /** The part of an ioredis (≥ 5) `Redis` or `Cluster` the store uses: `call`. */
 export interface IoRedisClient {
-  /**
-   * Sends one Redis command.
-   * @param command - the command, e.g. `GET`
-   * @param args - its arguments
-   * @returns the command's reply
-   */
+  /** Sends one command, e.g. `('GET', key)`, and resolves to its reply. */
   call(command: string, ...args: string[]): Promise<unknown>;
 }
 
@@ -110,10 +101,13 @@ return 0`;
  */
 export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptions): TokenStore {
   const raw = adapt(client);
-  const send: Send = (args) =>
-    raw(args).catch((err: unknown) => {
+  const send: Send = async (args) => {
+    try {
+      return await raw(args);
+    } catch (err) {
       throw safeError(args[0] ?? '', err);
-    });
+    }
+  };
   const evalScript = (script: string, key: string, ...args: string[]) =>
     send(['EVAL', script, '1', key, ...args]);
 
@@ -125,18 +119,15 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
         // The SDK checks the shape and reports a value that is not a token.
         return JSON.parse(value) as StoredToken;
       } catch {
-        // Not JSON: V8's SyntaxError would quote the value.
-        throw new RedisStoreError('GET returned a value that is not JSON', 'EINVALIDJSON');
+        // V8's SyntaxError would quote the value.
+        throw storeError('Redis GET returned a value that is not JSON', 'EINVALIDJSON');
       }
     },
 
     async set(key: string, token: StoredToken, ttlMs: number): Promise<void> {
       // Only these three fields are ever written, whatever else the object carries.
-      const value = JSON.stringify({
-        accessToken: token.accessToken,
-        expiresAt: token.expiresAt,
-        lifetimeSeconds: token.lifetimeSeconds,
-      });
+      const { accessToken, expiresAt, lifetimeSeconds } = token;
+      const value = JSON.stringify({ accessToken, expiresAt, lifetimeSeconds });
       await evalScript(SET_SCRIPT, key, value, String(token.expiresAt), String(ttl(ttlMs)));
     },
 
@@ -207,21 +198,9 @@ function ttl(ms: number): number {
   return Math.max(1, Math.ceil(ms));
 }
 
-/**
- * What the Redis store throws: the command's name and the client error's class name and code,
- * never its message or fields (a client's error can carry the command's arguments: the token).
- */
-class RedisStoreError extends Error {
-  /** A Node error code (`ECONNREFUSED`) or a Redis error prefix (`WRONGTYPE`), when there was one. */
-  readonly code: string | undefined;
-  constructor(message: string, code: string | undefined, name = 'RedisStoreError') {
-    super(message);
-    this.name = name;
-    this.code = code;
-  }
-}
-
-// Node error codes look like this; of a Redis reply's message only a known error prefix is kept.
+// Of a client's error only these are kept, when they look like identifiers: its class name, a Node
+// error code (ECONNREFUSED) or a known Redis error prefix; its message and fields can carry the
+// command's arguments, which hold the token.
 const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 const REDIS_ERROR_PREFIXES = new Set(
   'ERR WRONGTYPE NOAUTH WRONGPASS NOPERM NOSCRIPT READONLY LOADING BUSY MASTERDOWN MISCONF OOM CROSSSLOT CLUSTERDOWN TRYAGAIN MOVED ASK'.split(
@@ -229,7 +208,11 @@ const REDIS_ERROR_PREFIXES = new Set(
   ),
 );
 
-function safeError(command: string, err: unknown): RedisStoreError {
+function storeError(message: string, code: string | undefined, name = 'RedisStoreError'): Error {
+  return Object.assign(new Error(message), { name, code });
+}
+
+function safeError(command: string, err: unknown): Error {
   const name = err instanceof Error && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : 'RedisStoreError';
   const code: unknown = (err as { code?: unknown } | null)?.code;
   const prefix = err instanceof Error ? /^[A-Z]+/.exec(err.message)?.[0] : undefined;
@@ -240,5 +223,5 @@ function safeError(command: string, err: unknown): RedisStoreError {
         ? prefix
         : undefined;
   const verb = /^[A-Z]{1,10}$/.test(command) ? command : 'command';
-  return new RedisStoreError(`Redis ${verb} failed${safe === undefined ? '' : ` (${safe})`}`, safe, name);
+  return storeError(`Redis ${verb} failed${safe === undefined ? '' : ` (${safe})`}`, safe, name);
 }

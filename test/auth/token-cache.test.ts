@@ -1,11 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   describeStoreFailure,
-  TokenCache,
-  type TokenCacheOptions,
   type TokenStoreBinding,
   type TokenStoreFailure,
-} from '../../src/auth/token-cache.js';
+} from '../../src/auth/fleet.js';
+import { TokenCache, type TokenCacheOptions } from '../../src/auth/token-cache.js';
 import type { AccessToken } from '../../src/auth/token-exchange.js';
 import {
   MemoryTokenStore,

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_TTL_MS } from '../../src/auth/token-cache.js';
+import { LOCK_TTL_MS } from '../../src/auth/fleet.js';
 import { type EmulatorServer, SCENARIOS, startEmulatorServer } from '../../src/testing/index.js';
 import {
   announceSkip,
