@@ -5,9 +5,6 @@ import { Fleet, type TokenStoreBinding, type TokenStoreFailure } from './fleet.j
 import type { AccessToken } from './token-exchange.js';
 import type { TokenFetcher } from './token-provider.js';
 
-export type { TokenStoreBinding, TokenStoreFailure } from './fleet.js';
-export { describeStoreFailure, LOCK_TTL_MS } from './fleet.js';
-
 /** Timing of refreshes, and where the token is shared. */
 export interface TokenCacheOptions extends RefreshMargins {
   /** Told when a background refresh fails (the current token keeps being served). */
