@@ -67,6 +67,7 @@ export class TokenCache {
    * @param token - the access token that was rejected
    */
   invalidate(token: string): void {
+    if (this.#closed.signal.aborted) return;
     if (this.#current?.value === token) this.#current = undefined;
     this.#fleet?.invalidate(token);
   }

@@ -791,6 +791,17 @@ describe('TokenCache with a token store', () => {
     await expect(got).resolves.toBe('T1');
   });
 
+  it('touches the store no more after close(), not even for a late invalidate()', async () => {
+    const { store, counts } = brokenStore(() => Promise.reject(new Error('down')));
+    const { cache } = storeSetup({}, store);
+    const c = cache();
+    c.close();
+    await expect(c.get()).rejects.toBeInstanceOf(ClientClosedError);
+    c.invalidate('T1');
+    await flush();
+    expect(counts).toEqual({ get: 0, set: 0, invalidate: 0, lock: 0 });
+  });
+
   it('rejects callers waiting for another holder when the cache is closed', async () => {
     const { memory, cache, fetcher } = storeSetup();
     await memory.lock('K', 60_000);
