@@ -34,7 +34,7 @@ const variants = {
 const sizes = [
   ['1 KB', 1024, 2000],
   ['300 KB', 300 * 1024, 60],
-  ['1 MB', 1024 * 1024, 20],
+  ['1 MB', 1024 * 1024, 40],
 ];
 const kinds = { 'plain JPEG': (bytes) => makeInput(bytes, 'plain'), capture: (bytes) => makeInput(bytes) };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
