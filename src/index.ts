@@ -46,6 +46,15 @@ export { createFetchTransport } from './http/fetch.js';
 export type { Transport, TransportRequest, TransportResponse } from './http/transport.js';
 export { TransportError } from './http/transport.js';
 export type { ImageKind } from './internal/image.js';
+export type {
+  BehaviorAlert,
+  CapabilityResults,
+  FlowResult,
+  FlowVerdict,
+  RiskScore,
+  SerproSimilarity,
+  UndocumentedValue,
+} from './schemas/capabilities.js';
 export type { CreateProcessInput } from './schemas/input.js';
 export type {
   InconclusiveResult,

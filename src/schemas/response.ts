@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { FieldIssue } from '../errors.js';
 import type { ImageKind } from '../internal/image.js';
+import { type CapabilityResults, capabilityResults } from './capabilities.js';
 
 /**
  * The envelope every 2xx body must have. Everything else is optional and loosely typed: unknown
@@ -24,7 +25,7 @@ let processBodySchema: ReturnType<typeof buildProcessBodySchema> | undefined;
  */
 export type Liveness = 'passed' | 'failed' | 'not-checked' | 'unknown';
 
-interface ResultBase {
+interface ResultBase extends CapabilityResults {
   /** Unico's process id: log it, use it for `GET /processes/v1/{id}` and support. */
   readonly id: string;
   /** Unico's process status as received. */
@@ -120,7 +121,7 @@ export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId
   }
   const body = parsed.data;
   const raw = deepFreeze(json as Record<string, unknown>);
-  const base = { id: body.id, requestId, raw };
+  const base = { id: body.id, requestId, raw, ...capabilityResults(raw) };
   if (body.status === 5) return { ok: true, result: { ...base, kind: 'process-error', status: 5 } };
   if (body.status !== 3) return { ok: true, result: { ...base, kind: 'not-final', status: body.status } };
 

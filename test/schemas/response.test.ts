@@ -38,15 +38,62 @@ const expectedByExample: Record<string, Expected> = {
     'sdk-capture': { kind: 'process-error', status: 5 },
     'plain-image': { kind: 'process-error', status: 5 },
   },
+  // Examples from richer API keys (issue 12): the extra blocks decode to typed fields.
+  'getprocess-devportal-example.json': {
+    'sdk-capture': {
+      kind: 'verified',
+      liveness: 'passed',
+      behaviorAlert: { value: 'no-fraud-signals' },
+      serpro: { value: 'score', score: 87 },
+    },
+    'plain-image': {
+      kind: 'verified',
+      liveness: 'not-checked',
+      behaviorAlert: { value: 'no-fraud-signals' },
+      serpro: { value: 'score', score: 87 },
+    },
+  },
+  'response-onboarding-all-capabilities-status1.json': {
+    'sdk-capture': {
+      kind: 'not-final',
+      status: 1,
+      behaviorAlert: { value: 'no-fraud-signals' },
+      serpro: { value: 'score', score: 50 },
+    },
+    'plain-image': {
+      kind: 'not-final',
+      status: 1,
+      behaviorAlert: { value: 'no-fraud-signals' },
+      serpro: { value: 'score', score: 50 },
+    },
+  },
+  'getprocess-postman-inconclusive-liveness1-score28.json': {
+    'sdk-capture': { kind: 'inconclusive', liveness: 'passed', riskScore: { value: 'score', score: 28 } },
+    'plain-image': {
+      kind: 'inconclusive',
+      liveness: 'not-checked',
+      riskScore: { value: 'score', score: 28 },
+    },
+  },
+  'getprocess-postman-divergence-status2.json': {
+    'sdk-capture': { kind: 'not-final', status: 2 },
+    'plain-image': { kind: 'not-final', status: 2 },
+  },
+  'response-mx-onboarding-idcloud-reproved.json': {
+    'sdk-capture': { kind: 'unrecognized', status: 3, flowResult: { value: 'reproved' } },
+    'plain-image': { kind: 'unrecognized', status: 3, flowResult: { value: 'reproved' } },
+  },
 };
 
+const BLOCKS = ['behaviorAlert', 'serpro', 'riskScore', 'flowResult'] as const;
+
 const exampleFiles = readdirSync(EXAMPLES)
-  .filter((f) => /^response-.*\.json$/.test(f))
+  .filter((f) => /^(response|getprocess)-.*\.json$/.test(f))
   .sort();
 
 describe('decodeProcessBody: documented examples', () => {
   it('finds every documented response example and knows what each decodes to', () => {
-    expect(exampleFiles.length).toBeGreaterThanOrEqual(5);
+    expect(exampleFiles.length).toBeGreaterThanOrEqual(10);
     expect(exampleFiles).toEqual(Object.keys(expectedByExample).sort());
   });
 
@@ -63,6 +110,8 @@ describe('decodeProcessBody: documented examples', () => {
         expect(result.raw).toEqual(load(file));
         if (expected !== undefined && !('liveness' in expected))
           expect(result).not.toHaveProperty('liveness');
+        for (const block of BLOCKS)
+          if (expected !== undefined && !(block in expected)) expect(result).not.toHaveProperty(block);
       },
     );
   });
@@ -181,6 +230,124 @@ describe('decodeProcessBody: tolerance', () => {
   it('decodes "yes" that comes with a liveness field as verified', () => {
     const result = decoded({ id: 'p-1', status: 3, unicoId: { result: 'yes' }, liveness: 1 });
     expect(result).toMatchObject({ kind: 'verified', livenessChecked: true });
+  });
+});
+
+describe('decodeProcessBody: blocks of other capabilities', () => {
+  const body = (fields: Record<string, unknown>, status = 3) => ({
+    id: 'p-1',
+    status,
+    unicoId: { result: 'inconclusive' },
+    liveness: 1,
+    ...fields,
+  });
+
+  it('adds no capability field for a plain Liveness + Identity Verification body', () => {
+    const result = decoded(body({}));
+    for (const block of BLOCKS) expect(result).not.toHaveProperty(block);
+    expect(Object.keys(result).sort()).toEqual(
+      ['id', 'kind', 'liveness', 'livenessChecked', 'raw', 'requestId', 'status'].sort(),
+    );
+  });
+
+  it.each<[string, Record<string, unknown>, string, unknown]>([
+    [
+      'Behavior Alert "yes"',
+      { identityFraudsters: { result: 'yes' } },
+      'behaviorAlert',
+      { value: 'fraud-signals' },
+    ],
+    [
+      'Behavior Alert "inconclusive"',
+      { identityFraudsters: { result: 'inconclusive' } },
+      'behaviorAlert',
+      { value: 'no-fraud-signals' },
+    ],
+    ['Serpro 0', { government: { serpro: 0 } }, 'serpro', { value: 'score', score: 0 }],
+    ['Serpro 100', { government: { serpro: 100 } }, 'serpro', { value: 'score', score: 100 }],
+    [
+      'Serpro 93.0 (legacy example)',
+      { government: { serpro: 93.0 } },
+      'serpro',
+      { value: 'score', score: 93 },
+    ],
+    ['Serpro -1', { government: { serpro: -1 } }, 'serpro', { value: 'no-face-on-file' }],
+    ['Serpro -2', { government: { serpro: -2 } }, 'serpro', { value: 'serpro-error' }],
+    ['Risk Score -100', { score: -100 }, 'riskScore', { value: 'score', score: -100 }],
+    ['Risk Score 0', { score: 0 }, 'riskScore', { value: 'score', score: 0 }],
+    ['Risk Score 100', { score: 100 }, 'riskScore', { value: 'score', score: 100 }],
+    // idCloud values from the field table (spec §4.1; only "reproved" has a documented example).
+    ...(
+      ['approved', 'denied', 'reproved', 'critical-risk', 'high-risk', 'retry', 'inconclusive'] as const
+    ).map((v): [string, Record<string, unknown>, string, unknown] => [
+      `flow result "${v}"`,
+      { idCloud: { result: v } },
+      'flowResult',
+      { value: v },
+    ]),
+    [
+      'flow result "risk-high" (MX test CURPs)',
+      { idCloud: { result: 'risk-high' } },
+      'flowResult',
+      { value: 'high-risk' },
+    ],
+    [
+      'flow result "risk-critical" (MX test CURPs)',
+      { idCloud: { result: 'risk-critical' } },
+      'flowResult',
+      { value: 'critical-risk' },
+    ],
+  ])('decodes %s', (_what, fields, field, expected) => {
+    const result = decoded(body(fields));
+    expect(result.kind).toBe('inconclusive');
+    expect(result).toHaveProperty(field, expected);
+    for (const block of BLOCKS) if (block !== field) expect(result).not.toHaveProperty(block);
+  });
+
+  it.each<[string, Record<string, unknown>, string, unknown]>([
+    ['Behavior Alert "no"', { identityFraudsters: { result: 'no' } }, 'behaviorAlert', 'no'],
+    ['Behavior Alert "YES"', { identityFraudsters: { result: 'YES' } }, 'behaviorAlert', 'YES'],
+    ['Behavior Alert without result', { identityFraudsters: {} }, 'behaviorAlert', undefined],
+    ['Behavior Alert as a bare string', { identityFraudsters: 'yes' }, 'behaviorAlert', 'yes'],
+    ['Behavior Alert null', { identityFraudsters: null }, 'behaviorAlert', null],
+    ['Serpro 101', { government: { serpro: 101 } }, 'serpro', 101],
+    ['Serpro -3', { government: { serpro: -3 } }, 'serpro', -3],
+    ['Serpro "87"', { government: { serpro: '87' } }, 'serpro', '87'],
+    ['Serpro null', { government: { serpro: null } }, 'serpro', null],
+    ['Risk Score 101', { score: 101 }, 'riskScore', 101],
+    ['Risk Score "28"', { score: '28' }, 'riskScore', '28'],
+    ['Risk Score as an object', { score: { value: 28 } }, 'riskScore', { value: 28 }],
+    ['flow result "maybe"', { idCloud: { result: 'maybe' } }, 'flowResult', 'maybe'],
+    ['flow result as an array', { idCloud: ['approved'] }, 'flowResult', ['approved']],
+  ])('keeps %s as unknown with the raw value', (_what, fields, field, raw) => {
+    const result = decoded(body(fields));
+    expect(result.kind).toBe('inconclusive');
+    expect(result).toHaveProperty(field, { value: 'unknown', raw });
+  });
+
+  it('reads no Serpro field from a government block without serpro', () => {
+    const result = decoded(body({ government: { other: 1 } }));
+    expect(result).not.toHaveProperty('serpro');
+    expect(result.raw).toEqual(body({ government: { other: 1 } }));
+  });
+
+  it('decodes the blocks on every kind of result', () => {
+    const blocks = { identityFraudsters: { result: 'yes' }, score: -45 };
+    for (const [status, unicoId, kind] of [
+      [3, 'yes', 'verified'],
+      [3, 'no', 'not-verified'],
+      [3, 'inconclusive', 'inconclusive'],
+      [3, 'other', 'unrecognized'],
+      [5, 'yes', 'process-error'],
+      [2, 'yes', 'not-final'],
+    ] as const) {
+      const result = decoded({ id: 'p-1', status, unicoId: { result: unicoId }, ...blocks });
+      expect(result).toMatchObject({
+        kind,
+        behaviorAlert: { value: 'fraud-signals' },
+        riskScore: { value: 'score', score: -45 },
+      });
+    }
   });
 });
 
