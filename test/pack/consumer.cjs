@@ -1,6 +1,12 @@
 // Runs inside a throwaway CommonJS project that installed the packed tarball: `require` of both entries.
 const assert = require('node:assert/strict');
-const { IdCloudClient, IdCloudError, InvalidInputError, OutcomeUnknownError } = require('unico-idcloud');
+const {
+  adviceFor,
+  IdCloudClient,
+  IdCloudError,
+  InvalidInputError,
+  OutcomeUnknownError,
+} = require('unico-idcloud');
 const { SCENARIOS, startEmulatorServer } = require('unico-idcloud/testing');
 
 (async () => {
@@ -17,6 +23,7 @@ const { SCENARIOS, startEmulatorServer } = require('unico-idcloud/testing');
     assert.equal(result.kind, 'verified');
     assert.equal(result.status, 3);
     assert.equal(result.livenessChecked, true);
+    assert.equal(adviceFor(result).action, 'approve');
     await assert.rejects(
       client.createProcess({
         subject: { code: SCENARIOS['server-error'].cpf, name: 'Luke Skywalker' },

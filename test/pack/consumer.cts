@@ -5,6 +5,8 @@ import sdk = require('unico-idcloud');
 import testing = require('unico-idcloud/testing');
 
 function summary(result: sdk.ProcessResult): string {
+  const advice: sdk.Advice = sdk.adviceFor(result);
+  if (advice.action === 'retry-capture') return `ask for a new capture: ${advice.reason}`;
   if (result.kind === 'inconclusive') return `inconclusive, liveness ${result.liveness}`;
   if (result.kind === 'not-verified') return `not verified, liveness ${result.liveness ?? 'absent'}`;
   // @ts-expect-error liveness exists only on inconclusive and not-verified

@@ -1,6 +1,6 @@
 // Runs inside a throwaway ESM project that installed the packed tarball: `import` of both entries.
 import assert from 'node:assert/strict';
-import { IdCloudClient, IdCloudError, InvalidInputError } from 'unico-idcloud';
+import { adviceFor, IdCloudClient, IdCloudError, InvalidInputError } from 'unico-idcloud';
 import { SCENARIOS, startEmulatorServer } from 'unico-idcloud/testing';
 
 const server = await startEmulatorServer();
@@ -15,6 +15,7 @@ try {
   assert.equal(result.liveness, 'failed');
   assert.equal(result.livenessChecked, true);
   assert.ok(Object.isFrozen(result.raw));
+  assert.deepEqual(adviceFor(result), { action: 'reprove', reason: 'liveness declined' });
   await assert.rejects(
     client.createProcess({
       subject: { code: SCENARIOS['cpf-not-found'].cpf, name: 'Luke Skywalker' },

@@ -2,7 +2,10 @@
 // `moduleResolution` node16, bundler and node10, by the repository's own tsc. Written like an
 // application: a decision from `result.kind`, a reaction to each error `code`.
 import {
+  type Advice,
+  type AdviceAction,
   type AnyIdCloudError,
+  adviceFor,
   type CreateProcessInput,
   IdCloudClient,
   IdCloudError,
@@ -17,8 +20,8 @@ type Decision =
 export function decide(result: ProcessResult): Decision {
   switch (result.kind) {
     case 'verified':
-      // @ts-expect-error "yes" has no separate liveness field
-      result.liveness;
+      // Optional: present only when Unico sent the field ("yes" includes liveness).
+      if (result.liveness === 'failed') return { action: 'review', reason: 'yes, with liveness failed' };
       return result.livenessChecked
         ? { action: 'approve', processId: result.id }
         : { action: 'review', reason: 'identity only: a plain image was sent' };
@@ -39,6 +42,32 @@ export function decide(result: ProcessResult): Decision {
       return { action: 'review', reason: `no verdict yet (status ${result.status})` };
     default: {
       const exhaustive: never = result;
+      return exhaustive;
+    }
+  }
+}
+
+export function tamper(advice: Advice): void {
+  // @ts-expect-error the advice is read-only
+  advice.action = 'approve';
+}
+
+/** Unico's guidance, mapped onto this application's own decisions. */
+export function advise(result: ProcessResult): 'ok' | 'no' | 'again' | 'human' {
+  const advice: Advice = adviceFor(result);
+  const reason: string = advice.reason;
+  const action: AdviceAction = advice.action;
+  switch (action) {
+    case 'approve':
+      return 'ok';
+    case 'reprove':
+      return 'no';
+    case 'retry-capture':
+      return reason === '' ? 'human' : 'again';
+    case 'no-decision':
+      return 'human';
+    default: {
+      const exhaustive: never = action;
       return exhaustive;
     }
   }

@@ -30,12 +30,14 @@ import {
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkBundledVersions, checkLinks } from './tarball-checks.mjs';
 
 /** Node releases run besides this one and the `engines.node` floor. Bump deliberately. */
 const NODE_RELEASES = ['22.23.3', '24.21.0'];
 const NODE_CACHE = process.env.UNICO_IDCLOUD_NODE_CACHE ?? join(tmpdir(), 'unico-idcloud-node-cache');
 const INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 const RUN_TIMEOUT_MS = 120_000;
+const MAX_UNPACKED_BYTES = 1_000_000;
 const INSTALL_TIMEOUT_MS = 600_000;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -206,13 +208,28 @@ try {
     cwd: consumers,
     timeoutMs: INSTALL_TIMEOUT_MS,
   });
+  // A fresh project with the tarball alone, as `npm i unico-idcloud` leaves it.
+  const fresh = join(work, 'fresh');
+  mkdirSync(join(fresh, 'pack'), { recursive: true });
+  writeFileSync(
+    join(fresh, 'package.json'),
+    JSON.stringify({ name: 'fresh', private: true, type: 'module' }),
+  );
+  for (const file of ['consumer-fresh.mjs', 'consumer-fresh.cjs'])
+    copyFileSync(join(here, file), join(fresh, 'pack', file));
+  const freshInstalled = io('npm', [...INSTALL, tarball], { cwd: fresh, timeoutMs: INSTALL_TIMEOUT_MS });
+  freshInstalled.catch(() => {}); // reported by each consumer of it
 
-  // 1. The tarball: dist/ and the documents only, and every file the manifest points to.
+  // 1. The tarball: dist/ (no sourcemaps), docs/, examples/ and the documents only, every file the
+  //    manifest points to, and at most 1 MB unpacked.
   consumer('tarball contents', '-', async () => {
     const files = packed[0].files.map((f) => f.path);
     const documents = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'];
-    const stray = files.filter((f) => !f.startsWith('dist/') && !documents.includes(f));
+    const stray = files.filter((f) => !/^(dist|docs|examples)\//.test(f) && !documents.includes(f));
     if (stray.length > 0) throw new Error(`unexpected files in the tarball: ${stray.join(', ')}`);
+    const maps = files.filter((f) => f.endsWith('.map'));
+    if (maps.length > 0)
+      throw new Error(`sourcemaps of sources the tarball does not ship: ${maps.join(', ')}`);
     const targets = (value) =>
       typeof value === 'string' ? [value] : Object.values(value ?? {}).flatMap(targets);
     const referenced = [
@@ -221,12 +238,24 @@ try {
       manifest.types,
       manifest.exports,
       manifest.typesVersions,
+      manifest.bin,
     ];
     const missing = [...new Set(targets(referenced))]
       .map((f) => f.replace(/^\.\//, ''))
       .filter((f) => !files.includes(f));
     if (missing.length > 0) throw new Error(`missing from the tarball: ${missing.join(', ')}`);
-    return `${files.length} files, ${Math.round(packed[0].size / 1024)} kB`;
+    const unpacked = packed[0].unpackedSize;
+    if (unpacked > MAX_UNPACKED_BYTES)
+      throw new Error(`${unpacked} bytes unpacked, more than ${MAX_UNPACKED_BYTES}`);
+    return `${files.length} files, ${Math.round(packed[0].size / 1024)} kB packed, ${Math.round(unpacked / 1024)} kB unpacked`;
+  });
+  consumer('bundled packages = package-lock.json', '-', async () => {
+    await installed;
+    return checkBundledVersions(join(consumers, 'node_modules', manifest.name));
+  });
+  consumer('relative links of the packed docs resolve', '-', async () => {
+    await installed;
+    return checkLinks(join(consumers, 'node_modules', manifest.name));
   });
   consumer('engines.node floor is run', '-', async () => `${manifest.engines.node}: ${enginesFloor()} below`);
 
@@ -251,6 +280,11 @@ try {
     cjs: project('cjs', 'commonjs', ['pack/consumer.cjs']),
     dual: project('dual', 'module', ['pack/consumer-dual.mjs']),
     esbuild: project('esbuild', 'module', ['pack/consumer-bundle.mjs']),
+    doctor: project('doctor', 'module', ['pack/consumer-doctor.mjs']),
+    nodenext: tsProject('ts-nodenext', 'module', ['pack/consumer.ts', 'pack/consumer.cts', ...typeTests], {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+    }),
     node16: tsProject('ts-node16', 'module', ['pack/consumer.ts', 'pack/consumer.cts', ...typeTests], {
       module: 'node16',
       moduleResolution: 'node16',
@@ -290,7 +324,7 @@ try {
     cjs: bundle('cjs', 'consumer.cjs'),
     // The usual banner of ESM bundles whose CommonJS dependencies (undici, msw) call require().
     esm: bundle('esm', 'consumer.mjs', [
-      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     ]),
   };
   for (const p of Object.values(bundled)) p.catch(() => {});
@@ -317,6 +351,42 @@ try {
     runOn(current, bundles, bundled.cjs),
   );
   consumer('esbuild bundle, ESM output', `node ${current.version}`, runOn(current, bundles, bundled.esm));
+  const freshDir = freshInstalled.then(() => fresh);
+  consumer('fresh install: npm ls --omit=dev', '-', async () => {
+    const tree = JSON.parse(
+      await exec('npm', ['ls', '--omit=dev', '--all', '--json'], { cwd: await freshDir }),
+    );
+    const ours = tree.dependencies?.[manifest.name];
+    // Optional peers that are not installed (msw, redis, ioredis) are listed as empty objects.
+    const names = (node) =>
+      Object.entries(node?.dependencies ?? {})
+        .filter(([, d]) => d.version !== undefined)
+        .flatMap(([n, d]) => [n, ...names(d)]);
+    const runtime = names(ours);
+    if (runtime.join() !== 'undici') throw new Error(`runtime dependencies: ${runtime.join(', ') || 'none'}`);
+    return `${manifest.name} -> ${runtime.join(', ')}`;
+  });
+  consumer(
+    'fresh install: ESM import, adviceFor',
+    `node ${current.version}`,
+    runOn(current, freshDir, 'pack/consumer-fresh.mjs'),
+  );
+  consumer(
+    'fresh install: CommonJS require, adviceFor',
+    `node ${current.version}`,
+    runOn(current, freshDir, 'pack/consumer-fresh.cjs'),
+  );
+  consumer('npx unico-idcloud doctor vs the emulator', `node ${current.version}`, async () => {
+    const [dir, project] = await Promise.all([freshDir, projects.doctor]);
+    const stdout = await cpu(
+      current.binary === undefined ? process.execPath : await current.binary,
+      ['pack/consumer-doctor.mjs', dir],
+      { cwd: project },
+    );
+    if (!stdout.trim().endsWith(`ok on node ${current.version}`))
+      throw new Error(`unexpected output: ${stdout}`);
+    return '';
+  });
 
   // 5. TypeScript consumers, type-checked only.
   const typecheck = (dirPromise) => async () => {
@@ -325,6 +395,7 @@ try {
     return '';
   };
   const tsc = `tsc ${tscVersion}`;
+  consumer('TypeScript nodenext (.ts ESM + .cts CJS)', tsc, typecheck(projects.nodenext));
   consumer('TypeScript node16 (.ts ESM + .cts CJS)', tsc, typecheck(projects.node16));
   consumer('TypeScript bundler', tsc, typecheck(projects.bundler));
   consumer('TypeScript node10 (typesVersions)', tsc, typecheck(projects.node10));
