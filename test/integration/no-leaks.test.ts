@@ -61,7 +61,10 @@ describe('secrets and personal data never reach output', () => {
     emulator.inject({
       status: 400,
       body: {
-        error: { code: '20507', description: `CPF ${SCENARIOS.verified.cpf} de ${NAME} <${EMAIL}> inválido` },
+        error: {
+          code: '20507',
+          description: `CPF ${SCENARIOS.verified.cpf} de ${NAME} <${EMAIL}> inválido; NOME ${NAME.toUpperCase()} E-MAIL ${EMAIL.toUpperCase()} tel ${PHONE} chave ${API_KEY}`,
+        },
       },
     });
     await capture(client.createProcess(input(SCENARIOS.verified.cpf, png)));
@@ -144,8 +147,11 @@ describe('secrets and personal data never reach output', () => {
     const forbidden = [
       API_KEY,
       NAME,
+      NAME.toUpperCase(),
       'Zebedeu',
+      'ZEBEDEU',
       EMAIL,
+      EMAIL.toUpperCase(),
       PHONE,
       ...tokens,
       ...assertions,
