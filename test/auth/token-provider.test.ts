@@ -138,6 +138,17 @@ describe('token fetcher', () => {
     expect(transport.assertions).toHaveLength(2);
   });
 
+  it('retries any error a transport throws, and names it without quoting its message', async () => {
+    const odd = () => new TypeError('socket said SECRET-VALUE');
+    const transport = scripted([odd(), odd()]);
+    const err = await tokenError(fetcher(transport, { maxRetries: 1 })());
+    expect(err).toMatchObject({
+      reason: 'network',
+      message: 'Token endpoint unreachable (TypeError from the transport)',
+    });
+    expect(transport.assertions).toHaveLength(2);
+  });
+
   it('rejects a success body without access_token as an invalid response', async () => {
     const err = await tokenError(fetcher(scripted([{ status: 200, body: { expires_in: 10 } }]))());
     expect(err).toMatchObject({ reason: 'invalid-response', httpStatus: 200 });
