@@ -18,11 +18,14 @@ export default {
   // Mutants in module-level constants run only once, at import: each would need the whole suite.
   // Stryker reports them as "ignored"; docs/testing.md says how to include them.
   ignoreStatic: true,
-  // Two cores: leave room for the loopback servers the fault table starts.
+  // One test runner per core (measured on 2 cores; see docs/testing.md).
   concurrency: 2,
   // Real sockets and real waits (Retry-After rows): give slow mutants room before calling them timeouts.
   timeoutMS: 15_000,
   timeoutFactor: 2,
+  // A re-run tests again only the mutants whose code or covering tests changed since the last one.
+  incremental: true,
+  incrementalFile: '.tmp/mutation/incremental.json',
   tempDirName: '.tmp/stryker',
   ignorePatterns: ['dist', 'coverage', 'docs/api', 'bench/results', '.scratch', '.tmp'],
   cleanTempDir: 'always',
