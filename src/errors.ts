@@ -211,14 +211,19 @@ export class OutcomeUnknownError extends IdCloudError {
   }
 }
 
-/** The call's time budget ran out before the request could reach Unico. */
+/** The time budget ran out: before the request could reach Unico, or before a final status (`waitForResult`). */
 export class TimeoutError extends IdCloudError {
   declare readonly code: 'ERR_TIMEOUT';
   /** The budget that ran out, in ms. */
   readonly timeoutMs: number;
-  constructor(timeoutMs: number, context: ErrorContext = {}) {
-    super('ERR_TIMEOUT', `Timed out after ${timeoutMs} ms before the request reached Unico`, context);
+  /** `waitForResult`: the last status a poll returned, if any did. */
+  readonly lastStatus: number | undefined;
+  constructor(timeoutMs: number, context: ErrorContext & { readonly lastStatus?: number | undefined } = {}) {
+    const { lastStatus } = context;
+    const what = lastStatus === undefined ? 'before the request reached Unico' : `at status ${lastStatus}`;
+    super('ERR_TIMEOUT', `Timed out after ${timeoutMs} ms ${what}`, context);
     this.timeoutMs = timeoutMs;
+    this.lastStatus = lastStatus;
   }
 }
 

@@ -19,6 +19,7 @@ export type {
   TokenRefreshEvent,
 } from './client/observability.js';
 export type { ClientOptions, ServiceAccount } from './client/options.js';
+export type { WaitForResultOptions } from './client/wait.js';
 export type {
   AnyIdCloudError,
   ErrorContext,

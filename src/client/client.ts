@@ -15,6 +15,7 @@ import type { ProcessResult } from '../schemas/response.js';
 import { type CallContext, type CallOptions, type Exchange, readCallOptions, runCall } from './call.js';
 import { createObserver, userAgent } from './observability.js';
 import { type ClientOptions, normalizeOptions } from './options.js';
+import { type WaitForResultOptions, waitForResult } from './wait.js';
 
 /** Options of {@link IdCloudClient.getProcess}. */
 export interface GetProcessOptions extends CallOptions {
@@ -188,6 +189,29 @@ export class IdCloudClient {
       sensitive: [this.#context.options.apiKey],
     };
     return runCall(this.#context, exchange, options, requestId);
+  }
+
+  /**
+   * Follows a process that is not final (status 1 processing or 2 divergence, with Risk Score) to its
+   * verdict: polls `GET /processes/v1/{id}` until the status is 3, 4 or 5. Waits 2 s after the first
+   * answer that is not final (Unico's documented polling interval), then 1.5 times longer each time,
+   * up to 15 s; a 429 is waited out as its `Retry-After` asks. Concurrent waits for the same process
+   * on this client share one request at a time.
+   * @param id - Unico's process id (`result.id`)
+   * @param options - `imageKind` (what the process was created with), signal, `timeoutMs` for the
+   *   whole wait (default 60 s) and `pollIntervalMs`
+   * @returns the decoded final result
+   * @throws TimeoutError carrying `lastStatus` when no final status came in time; AbortedError; and
+   *   the errors of `getProcess`
+   * @example
+   * ```ts
+   * let result = await client.createProcess(input);
+   * if (result.status === 1 || result.status === 2)
+   *   result = await client.waitForResult(result.id, { imageKind: 'sdk-capture', timeoutMs: 30_000 });
+   * ```
+   */
+  async waitForResult(id: string, options: WaitForResultOptions): Promise<ProcessResult> {
+    return waitForResult(this, id, options);
   }
 
   /**

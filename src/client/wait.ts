@@ -1,0 +1,118 @@
+import { AbortedError, IdCloudError, InvalidInputError, RateLimitedError, TimeoutError } from '../errors.js';
+import type { ImageKind } from '../internal/image.js';
+import { createDeadline, type Deadline, raceSignal, sleep } from '../internal/signal.js';
+import { decodeProcessBody, type ProcessResult } from '../schemas/response.js';
+import { type CallOptions, readCallOptions } from './call.js';
+
+/** Options of {@link IdCloudClient.waitForResult}. */
+export interface WaitForResultOptions extends CallOptions {
+  /** What the process was created with (decides what `liveness` means, as for `getProcess`). */
+  readonly imageKind: ImageKind;
+  /** Budget of the whole wait, every poll included, in ms. @default 60000 */
+  readonly timeoutMs?: number | undefined;
+  /** Pause after the first poll that is not final, in ms; each later pause is 1.5 times longer, up to 15 s. @default 2000 */
+  readonly pollIntervalMs?: number | undefined;
+}
+
+/** The one method the wait needs from a client. */
+export interface ProcessReader {
+  getProcess(id: string, options: CallOptions & { readonly imageKind: ImageKind }): Promise<ProcessResult>;
+}
+
+// Unico's IDUnico API guide: GetProcess "can be used every 2 seconds". The growth and the cap are
+// ours, to spare the tenant's rate limit (10 requests/s, shared with CreateProcess).
+const POLL_INTERVAL_MS = 2_000;
+const MAX_INTERVAL_MS = 15_000;
+const DEFAULT_WAIT_MS = 60_000;
+const FINAL_STATUSES = new Set([3, 4, 5]);
+
+interface Poll {
+  readonly imageKind: ImageKind;
+  readonly result: Promise<ProcessResult>;
+}
+
+// Per client, the GET in flight for each process id: waiters of the same process share it.
+const inFlight = new WeakMap<ProcessReader, Map<string, Poll>>();
+
+/**
+ * Polls `GET /processes/v1/{id}` until the status is final (3, 4 or 5) or the budget runs out.
+ * @param reader - the client
+ * @param id - Unico's process id
+ * @param options - image kind, signal, budget and first interval
+ * @returns the decoded final result
+ * @throws TimeoutError with `lastStatus`, AbortedError, InvalidInputError, and what `getProcess` throws
+ */
+export async function waitForResult(
+  reader: ProcessReader,
+  id: string,
+  options: WaitForResultOptions,
+): Promise<ProcessResult> {
+  const requestId = readCallOptions(options, ['imageKind', 'pollIntervalMs']);
+  const { pollIntervalMs = POLL_INTERVAL_MS, timeoutMs = DEFAULT_WAIT_MS } = options;
+  if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 1 || pollIntervalMs > MAX_INTERVAL_MS) {
+    const message = `must be an integer from 1 to ${MAX_INTERVAL_MS}`;
+    throw new InvalidInputError([{ path: 'options.pollIntervalMs', message }], { requestId });
+  }
+  const deadline = createDeadline(timeoutMs, options.signal);
+  let lastStatus: number | undefined;
+  let delayMs = pollIntervalMs;
+  try {
+    for (;;) {
+      let pauseMs = delayMs;
+      try {
+        const result = await raceSignal(poll(reader, id, options, deadline), deadline.signal);
+        if (FINAL_STATUSES.has(result.status)) return result;
+        lastStatus = result.status;
+        delayMs = Math.min(delayMs * 1.5, MAX_INTERVAL_MS);
+      } catch (err) {
+        if (deadline.reason() !== undefined) throw err;
+        // 429 past getProcess's own budget: wait as asked, then poll again.
+        if (err instanceof RateLimitedError) pauseMs = Math.max(err.retryAfterMs, delayMs);
+        // A shared GET stopped by its own caller's signal or budget: poll again at once.
+        else if (IdCloudError.is(err) && (err.code === 'ERR_ABORTED' || err.code === 'ERR_TIMEOUT'))
+          pauseMs = 0;
+        else throw err;
+      }
+      await sleep(Math.min(pauseMs, deadline.remainingMs()), deadline.signal);
+    }
+  } catch (err) {
+    if (deadline.reason() === 'timeout')
+      throw new TimeoutError(timeoutMs, { requestId, lastStatus, cause: err });
+    if (deadline.reason() === 'aborted') {
+      const requestSent = err instanceof AbortedError && err.requestSent;
+      throw new AbortedError(requestSent, { requestId, cause: err });
+    }
+    throw err;
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** The GET in flight for `id`, or a new one; decoded with this waiter's image kind. */
+async function poll(
+  reader: ProcessReader,
+  id: string,
+  options: WaitForResultOptions,
+  deadline: Deadline,
+): Promise<ProcessResult> {
+  const polls = inFlight.get(reader) ?? new Map<string, Poll>();
+  inFlight.set(reader, polls);
+  let current = polls.get(id);
+  if (current === undefined) {
+    const { imageKind, attemptTimeoutMs, requestId } = options;
+    // Bound to this waiter's deadline: a waiter that joins it polls again if it stops early.
+    const timeoutMs = Math.max(1, Math.ceil(deadline.remainingMs()));
+    const call = { imageKind, attemptTimeoutMs, requestId, timeoutMs, signal: deadline.signal };
+    const result = reader.getProcess(id, call);
+    current = { imageKind, result };
+    polls.set(id, current);
+    const done = () => {
+      if (polls.get(id) === current) polls.delete(id);
+    };
+    result.then(done, done);
+  }
+  const result = await current.result;
+  if (current.imageKind === options.imageKind) return result;
+  const again = decodeProcessBody(result.raw, options.imageKind, result.requestId);
+  return again.ok ? again.result : result;
+}
