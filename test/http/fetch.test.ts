@@ -231,13 +231,13 @@ describe('createFetchTransport', () => {
 
   it('refuses a fetch option that is not a function, and a runtime without fetch', () => {
     expect(() => createFetchTransport({ fetch: 'nope' as unknown as typeof fetch })).toThrow(
-      'options.fetch must be a function',
+      'no fetch function (pass options.fetch)',
     );
     const original = globalThis.fetch;
     // @ts-expect-error simulating a runtime without fetch
     globalThis.fetch = undefined;
     try {
-      expect(() => createFetchTransport()).toThrow('this runtime has no global fetch');
+      expect(() => createFetchTransport()).toThrow('no fetch function (pass options.fetch)');
     } finally {
       globalThis.fetch = original;
     }

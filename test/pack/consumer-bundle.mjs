@@ -1,5 +1,5 @@
 // Bundled with esbuild (platform node, CommonJS and ESM output) by run-pack-test.mjs, then run from a
-// directory without node_modules: the bundle must carry everything, the emulator's msw included.
+// directory whose node_modules holds msw only: the bundle must carry everything else.
 // No top-level await, so the same source bundles to CommonJS.
 import assert from 'node:assert/strict';
 import { IdCloudClient, IdCloudError, InvalidInputError } from 'unico-idcloud';

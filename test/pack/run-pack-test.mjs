@@ -25,6 +25,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -309,14 +310,18 @@ try {
   };
   for (const p of Object.values(projects)) p.catch(() => {}); // reported by each consumer of it
 
-  // 3. esbuild bundles, written outside any project so that nothing can resolve from node_modules.
+  // 3. esbuild bundles, written outside any project so that nothing but msw can resolve from
+  // node_modules. unico-idcloud/testing loads msw (an optional peer) at run time, so that it can say
+  // what to install when msw is missing: a bundle that includes the emulator keeps msw external and
+  // needs it installed. Everything else — the SDK, undici, zod, jose — must be in the bundle.
   const bundles = join(work, 'bundles');
-  mkdirSync(bundles);
+  mkdirSync(join(bundles, 'node_modules'), { recursive: true });
+  symlinkSync(join(root, 'node_modules', 'msw'), join(bundles, 'node_modules', 'msw'), 'dir');
   const bundle = async (format, outfile, extra = []) => {
     const cwd = await projects.esbuild;
     const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
     const out = join(bundles, outfile);
-    const args = ['pack/consumer-bundle.mjs', '--bundle', '--platform=node', `--format=${format}`];
+    const args = ['pack/consumer-bundle.mjs', '--bundle', '--platform=node', `--format=${format}`, '--external:msw'];
     await cpu(esbuild, [...args, `--outfile=${out}`, '--log-level=error', ...extra], { cwd });
     return out;
   };

@@ -41,8 +41,8 @@ switch (result.kind) {
     expectTrue<Equal<typeof result, VerifiedResult>>();
     expectTrue<Equal<typeof result.status, 3>>();
     expectTrue<Equal<typeof result.livenessChecked, boolean>>();
-    // @ts-expect-error "yes" includes liveness: no separate liveness field
-    result.liveness;
+    // "yes" includes liveness; the field is there only when Unico sent one anyway (spec §9.1).
+    expectTrue<Equal<typeof result.liveness, Liveness | undefined>>();
     break;
   case 'not-verified':
     expectTrue<Equal<typeof result, NotVerifiedResult>>();
