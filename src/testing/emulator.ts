@@ -1,13 +1,16 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { checkAssertion } from './assertion.js';
 import { validateBody } from './body.js';
+import { type CapabilityScenario, capabilityAnswer } from './capability-scenarios.js';
 import type { EmulatorCredentials, EmulatorOptions, InjectedResponse, ReceivedRequest } from './options.js';
 import { apiError, json, respond } from './responses.js';
 import { type ScenarioName, scenarioForCpf } from './scenarios.js';
 
-/** A stored process, for `GET /processes/v1/{id}`. */
+/** A stored process, for `GET /processes/v1/{id}`; `final` replaces `body` once `pollsLeft` runs out. */
 interface StoredProcess {
-  readonly body: Record<string, unknown>;
+  body: Record<string, unknown>;
+  final?: Record<string, unknown> | undefined;
+  pollsLeft: number;
 }
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -38,6 +41,8 @@ export class Emulator {
   tokenDelayMs: number;
   /** `Retry-After` of the `rate-limited` scenario, in seconds; `0` lets a test retry at once. */
   retryAfterSeconds: number;
+  /** GET answers that still say status 1 for a `processing-then-*` process created after it is set. */
+  pollsBeforeFinal: number;
   /** Every request received, oldest first. */
   readonly received: ReceivedRequest[] = [];
 
@@ -55,6 +60,7 @@ export class Emulator {
     this.#tokenTtlMs = (options.tokenTtlSeconds ?? 3600) * 1000;
     this.tokenDelayMs = options.tokenDelayMs ?? 0;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.pollsBeforeFinal = options.pollsBeforeFinal ?? 2;
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.publicKey = publicKey;
     this.credentials = Object.freeze({
@@ -177,6 +183,7 @@ export class Emulator {
     if (denied) return denied;
     const stored = this.#processes.get(id);
     if (!stored) return apiError(404, '40400', 'Processo não encontrado');
+    if (stored.final && stored.pollsLeft-- <= 0) stored.body = { id, ...stored.final };
     return json(200, stored.body);
   }
 
@@ -201,7 +208,7 @@ export class Emulator {
     return undefined;
   }
 
-  #play(scenario: ScenarioName, plainImage: boolean): Response {
+  #play(scenario: ScenarioName | CapabilityScenario, plainImage: boolean): Response {
     // With a plain image Unico runs no liveness check and always reports liveness 1.
     const liveness = (value: 1 | 2) => (plainImage ? 1 : value);
     switch (scenario) {
@@ -225,12 +232,16 @@ export class Emulator {
         return this.#store({ status: 1 });
       case 'canceled':
         return this.#store({ status: 4 });
+      default: {
+        const { created, final } = capabilityAnswer(scenario, liveness);
+        return this.#store(created, final);
+      }
     }
   }
 
-  #store(fields: Record<string, unknown>): Response {
+  #store(fields: Record<string, unknown>, final?: Record<string, unknown>): Response {
     const body = { id: randomUUID(), ...fields };
-    this.#processes.set(body.id, { body });
+    this.#processes.set(body.id, { body, final, pollsLeft: this.pollsBeforeFinal });
     return json(200, body);
   }
 }

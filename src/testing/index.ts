@@ -1,3 +1,5 @@
+export type { CapabilityScenario, CapabilityScenarioInfo } from './capability-scenarios.js';
+export { CAPABILITY_SCENARIOS } from './capability-scenarios.js';
 export { createEmulator, Emulator } from './emulator.js';
 export type { HandlerUrls } from './handlers.js';
 export { createHandlers } from './handlers.js';

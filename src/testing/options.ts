@@ -18,6 +18,8 @@ export interface EmulatorOptions {
   readonly tokenDelayMs?: number;
   /** `Retry-After` of the `rate-limited` scenario, in seconds (also settable later on `emulator.retryAfterSeconds`). @default 1 */
   readonly retryAfterSeconds?: number;
+  /** GET answers of a `processing-then-*` process that still say status 1 (also settable on `emulator.pollsBeforeFinal`). @default 2 */
+  readonly pollsBeforeFinal?: number;
   /** Clock used for token, assertion and capture expiry (epoch ms). @default Date.now */
   readonly now?: () => number;
   /** @default 'emulator' */

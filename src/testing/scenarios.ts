@@ -1,3 +1,5 @@
+import { CAPABILITY_SCENARIOS, type CapabilityScenario } from './capability-scenarios.js';
+
 /** Names of the scenarios the emulator plays, chosen by the CPF sent in `subject.code`. */
 export type ScenarioName =
   | 'verified'
@@ -54,12 +56,15 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze
   ) as Record<ScenarioName, Scenario>,
 );
 
-const BY_CPF = new Map(Object.values(SCENARIOS).map((s) => [s.cpf, s.name]));
+const BY_CPF = new Map<string, ScenarioName | CapabilityScenario>(
+  [...Object.values(SCENARIOS), ...Object.values(CAPABILITY_SCENARIOS)].map((s) => [s.cpf, s.name]),
+);
 
 /**
  * @param cpf - 11 digits
- * @returns the scenario the CPF selects (`verified` for any CPF not in {@link SCENARIOS})
+ * @returns the scenario the CPF selects (`verified` for any CPF in neither {@link SCENARIOS} nor
+ *   {@link CAPABILITY_SCENARIOS})
  */
-export function scenarioForCpf(cpf: string): ScenarioName {
+export function scenarioForCpf(cpf: string): ScenarioName | CapabilityScenario {
   return BY_CPF.get(cpf) ?? 'verified';
 }
