@@ -1,57 +1,5 @@
 /** Deadline and abort plumbing. Internal. */
 
-/** Why an attempt's signal fired. */
-export type StopReason = 'timeout' | 'aborted';
-
-/**
- * A call's deadline joined with the caller's signal. `dispose()` releases the timer and listener.
- */
-export interface Deadline {
-  readonly signal: AbortSignal;
-  readonly timeoutMs: number;
-  /** Milliseconds left before the deadline (never below 0). */
-  remainingMs(): number;
-  /** Which of the two fired, or `undefined` while neither has. */
-  reason(): StopReason | undefined;
-  dispose(): void;
-}
-
-/**
- * Creates a deadline of `timeoutMs` from now, joined with `parent` (the caller's signal).
- * @param timeoutMs - budget in milliseconds
- * @param parent - the caller's signal, if any
- * @returns the joined deadline; call `dispose()` when the call settles
- */
-export function createDeadline(timeoutMs: number, parent?: AbortSignal): Deadline {
-  const controller = new AbortController();
-  const endsAt = Date.now() + timeoutMs;
-  let why: StopReason | undefined;
-  const stop = (reason: StopReason, value: unknown) => {
-    if (why !== undefined) return;
-    why = reason;
-    controller.abort(value);
-  };
-  const timer = setTimeout(
-    () => stop('timeout', new DOMException('The operation timed out', 'TimeoutError')),
-    timeoutMs,
-  );
-  // An unref'd timer never holds a process (or a frozen Lambda) open by itself.
-  timer.unref?.();
-  const onAbort = () => stop('aborted', parent?.reason);
-  if (parent?.aborted) onAbort();
-  else parent?.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    timeoutMs,
-    remainingMs: () => Math.max(0, endsAt - Date.now()),
-    reason: () => why,
-    dispose: () => {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
 /** What stopped an attempt. */
 export type AttemptStop = 'attempt-timeout' | 'call-timeout' | 'aborted';
 
@@ -84,6 +32,7 @@ export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSi
     () => stop(reason, new DOMException('The operation timed out', 'TimeoutError')),
     Math.max(0, Math.min(attemptMs, leftMs)),
   );
+  // An unref'd timer never holds a process (or a frozen Lambda) open by itself.
   timer.unref?.();
   const onAbort = () => stop('aborted', parent?.reason);
   if (parent?.aborted) onAbort();
@@ -98,32 +47,52 @@ export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSi
   };
 }
 
+/** A budget joined with the caller's signal. `dispose()` releases the timer and listener. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  /** Milliseconds left before the deadline (never below 0). */
+  remainingMs(): number;
+  /** Which of the two fired, or `undefined` while neither has. */
+  reason(): 'timeout' | 'aborted' | undefined;
+  dispose(): void;
+}
+
+/**
+ * Creates a deadline of `timeoutMs` from now, joined with `parent` (the caller's signal).
+ * @param timeoutMs - budget in milliseconds
+ * @param parent - the caller's signal, if any
+ * @returns the joined deadline; call `dispose()` when the work settles
+ */
+export function createDeadline(timeoutMs: number, parent?: AbortSignal): Deadline {
+  const endsAt = Date.now() + timeoutMs;
+  const attempt = startAttempt(endsAt, timeoutMs, parent);
+  return {
+    signal: attempt.signal,
+    timeoutMs,
+    remainingMs: () => Math.max(0, endsAt - Date.now()),
+    reason: () =>
+      attempt.stop() === undefined ? undefined : attempt.stop() === 'aborted' ? 'aborted' : 'timeout',
+    dispose: attempt.dispose,
+  };
+}
+
 /**
  * Waits `ms`, or rejects with the signal's reason as soon as it fires.
  * @param ms - delay in milliseconds
  * @param signal - stops the wait early
  */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const wait = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
   });
+  return raceSignal(wait, signal).finally(() => clearTimeout(timer));
 }
 
 /**
  * Settles like `promise`, or rejects with the signal's reason as soon as it fires (the promise
- * itself carries on: use it for work shared with others, or that cannot be cancelled).
+ * itself carries on: for work shared with others, or that cannot be cancelled).
  * @param promise - the work to wait for
  * @param signal - stops the wait early
  * @returns the promise's value
@@ -134,13 +103,14 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal.removeEventListener('abort', onAbort);
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         reject(err);
       },
     );
