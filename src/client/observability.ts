@@ -5,29 +5,13 @@ import { VERSION } from '../version.js';
  * loggers and `console` both fit. Fields never contain bodies, tokens, keys or personal data.
  */
 export interface Logger {
-  /**
-   * Details of normal operation (requests, token refreshes).
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
+  /** Normal operation: one line per attempt and per token refresh. @param fields - context @param message - what happened */
   debug(fields: Record<string, unknown>, message: string): void;
-  /**
-   * Noteworthy events (retries).
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
+  /** Retries. @param fields - context @param message - what happened */
   info(fields: Record<string, unknown>, message: string): void;
-  /**
-   * Problems the SDK recovered from, e.g. a failed background token refresh.
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
+  /** Problems the SDK recovered from (a failed background refresh, a token store down). @param fields - context @param message - what happened */
   warn(fields: Record<string, unknown>, message: string): void;
-  /**
-   * Failures.
-   * @param fields - structured context, free of secrets and personal data
-   * @param message - what happened
-   */
+  /** Failures. @param fields - context @param message - what happened */
   error(fields: Record<string, unknown>, message: string): void;
 }
 
@@ -97,25 +81,13 @@ export interface TokenRefreshEvent {
  * never bodies, tokens, keys or personal data. A hook that throws is ignored.
  */
 export interface Hooks {
-  /**
-   * An HTTP attempt is about to be sent.
-   * @param event - call, attempt and path
-   */
+  /** An HTTP attempt is about to be sent. @param event - call, attempt and path */
   onRequestStart?(event: RequestStartEvent): void;
-  /**
-   * An HTTP attempt finished, with a response or a failure.
-   * @param event - duration, status and codes
-   */
+  /** An HTTP attempt finished, with a response or a failure. @param event - duration, status and codes */
   onRequestEnd?(event: RequestEndEvent): void;
-  /**
-   * The SDK is about to retry a call.
-   * @param event - reason and delay
-   */
+  /** The SDK is about to retry a call. @param event - reason and delay */
   onRetry?(event: RetryEvent): void;
-  /**
-   * A token refresh finished.
-   * @param event - outcome, duration and, on failure, codes
-   */
+  /** A token refresh finished. @param event - outcome, duration and, on failure, codes */
   onTokenRefresh?(event: TokenRefreshEvent): void;
 }
 
