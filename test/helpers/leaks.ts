@@ -31,24 +31,6 @@ export function leakedSecrets(values: readonly unknown[], secrets: readonly stri
   return secrets.filter((s) => s.length > 0 && text.includes(s)).map((s) => `${s.slice(0, 6)}…`);
 }
 
-/** Counts of live handles (sockets, timers, servers) by type. */
-export function activeHandles(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
-  return counts;
-}
-
-/** Handle types whose count grew since `before`. */
-export function leakedHandles(before: Record<string, number>): Record<string, number> {
-  const now = activeHandles();
-  const grown: Record<string, number> = {};
-  for (const [type, count] of Object.entries(now)) {
-    const delta = count - (before[type] ?? 0);
-    if (delta > 0) grown[type] = delta;
-  }
-  return grown;
-}
-
 // Every socket this process opens as a client (undici's included, even idle and unref'd ones, which
 // process._getActiveHandles() does not list), until it has closed.
 const outgoing = new Set<Socket>();

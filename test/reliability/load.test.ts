@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { IdCloudClient } from '../../src/index.js';
 import { createSamplePng, SCENARIOS, startEmulatorServer } from '../../src/testing/index.js';
-import { activeHandles, leakedHandles } from '../helpers/leaks.js';
+import { activeTimers, clientSockets, waitUntil } from '../helpers/leaks.js';
 
 describe('load', () => {
   it('2,000 calls at concurrency 200 across a forced token expiry: all succeed, 2 token requests, no leaks', async () => {
     const server = await startEmulatorServer();
-    const before = activeHandles();
+    expect(await waitUntil(() => clientSockets().length === 0, 2_000)).toBe(true);
+    const timersBefore = activeTimers();
     const client = new IdCloudClient(server.clientOptions());
     const input = {
       subject: { code: SCENARIOS.verified.cpf, name: 'Luke Skywalker' },
@@ -40,8 +41,9 @@ describe('load', () => {
       expect(server.emulator.stats.processRequests).toBeGreaterThan(total);
       expect(server.emulator.stats.processRequests).toBeLessThanOrEqual(total + 200);
       await client.close();
-      await new Promise((r) => setTimeout(r, 50));
-      expect(leakedHandles(before)).toEqual({});
+      await waitUntil(() => clientSockets().length === 0, 1_000);
+      expect(clientSockets(), "the client's sockets after close()").toEqual([]);
+      expect(activeTimers(), 'timers after close()').toBeLessThanOrEqual(timersBefore);
     } finally {
       await client.close();
       await server.close();
