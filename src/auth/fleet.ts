@@ -4,38 +4,33 @@ import type { AccessToken } from './token-exchange.js';
 import type { TokenFetcher } from './token-provider.js';
 import { isStoredToken, type TokenStore, type TokenStoreLock } from './token-store.js';
 
-/** A store call the fleet made, named in {@link TokenStoreFailure}. */
-export type TokenStoreOperation = 'get' | 'set' | 'invalidate' | 'lock' | 'extend' | 'release';
-
-/** A store problem worked around. `error` may hold a token: log it through {@link describeStoreFailure}. */
+/** A store problem worked around (`invalid`: not a stored token). `error` may hold a token. */
 export interface TokenStoreFailure {
-  readonly operation: TokenStoreOperation;
-  /** `timeout` of `lock`: another holder kept it past the wait bound; `invalid`: not a stored token. */
+  readonly operation: 'get' | 'set' | 'invalidate' | 'lock' | 'extend' | 'release';
   readonly reason: 'error' | 'timeout' | 'invalid';
   readonly error?: unknown;
 }
 
-/** A shared store and the key of this client's token in it. */
+/** A shared store, the key of this client's token in it, and the protocol's bounds in ms. */
 export interface TokenStoreBinding {
   readonly store: TokenStore;
-  /** The key, or its promise (the digest may be asynchronous). */
   readonly key: string | Promise<string>;
-  /** Bound of one store call, in ms. @default 500 */
+  /** Bound of one store call. @default 500 */
   readonly timeoutMs?: number | undefined;
-  /** Time-to-live of the minting lock, in ms; the holder extends it while it works. @default 3000 */
+  /** Time-to-live of the minting lock; the holder extends it while it works. @default 3000 */
   readonly lockTtlMs?: number | undefined;
-  /** Longest wait for another process's token before minting here anyway, in ms. @default 13000 */
+  /** Longest wait for another process's token before minting here anyway. @default 13000 */
   readonly lockWaitMs?: number | undefined;
 }
 
+/** Default time-to-live of the minting lock, in ms (a holder that died frees it within this). */
+export const LOCK_TTL_MS = 3_000;
 const STORE_TIMEOUT_MS = 500;
 // A store timer firing this late (ms) means this process was busy: the store gets STORE_GRACE_MS
 // more, never beyond STORE_TIMEOUT_CAP × the timeout in all.
 const STORE_LATE_MS = 50;
 const STORE_GRACE_MS = 100;
 const STORE_TIMEOUT_CAP = 5;
-/** Default time-to-live of the minting lock, in ms (a holder that died frees it within this). */
-export const LOCK_TTL_MS = 3_000;
 // After a store failure the store is left alone this long (refreshes go straight to memory).
 const STORE_PAUSE_MS = 5_000;
 const FIRST_POLL_MS = 25;
@@ -49,11 +44,9 @@ type StoreCall<T> = { readonly ok: true; readonly value: T } | { readonly ok: fa
 type StoreRead = { readonly ok: boolean; readonly token?: AccessToken };
 
 /**
- * The shared-store protocol. A refresh reads the store; if nothing usable is there it takes the
- * lock, reads again, mints, writes and releases; if another process holds the lock it polls the
- * store (25 ms doubling to 200 ms), retrying the lock so a dead holder is replaced once its lock
- * expires, and mints here anyway after `lockWaitMs`. Every store call is bounded and guarded: a
- * failure is reported and the refresh carries on in memory.
+ * The shared-store protocol: read; if nothing usable, take the lock, read again, mint, write,
+ * release. While another process holds the lock, poll the store and retry the lock (a dead holder's
+ * expires), minting here anyway after `lockWaitMs`. A store failure never fails a refresh.
  */
 export class Fleet {
   readonly #binding: TokenStoreBinding;
@@ -66,35 +59,29 @@ export class Fleet {
 
   constructor(
     binding: TokenStoreBinding,
-    options: {
-      now: () => number;
-      margins: RefreshMargins;
-      report: ((failure: TokenStoreFailure) => void) | undefined;
-    },
+    now: () => number,
+    margins: RefreshMargins,
+    report: ((failure: TokenStoreFailure) => void) | undefined,
   ) {
     this.#binding = binding;
-    this.#now = options.now;
-    this.#margins = options.margins;
+    this.#now = now;
+    this.#margins = margins;
     this.#report = (failure) => {
       try {
-        options.report?.(failure);
+        report?.(failure);
       } catch {
         // A throwing logger must not turn a store problem into a failed call.
       }
     };
   }
 
-  /**
-   * Obtains a token through the store, minting with `mint` when nobody else has one.
-   * @param current - the token this process holds, if any (a store token must beat it)
-   * @param signal - the refresh's signal (the cache's, aborted on close)
-   */
+  /** Obtains a token through the store; a store token must beat `current`. */
   async obtain(
     mint: TokenFetcher,
     current: AccessToken | undefined,
     signal: AbortSignal,
   ): Promise<AccessToken> {
-    const { store } = this.#binding;
+    const { store, key } = this.#binding;
     if (this.#pendingInvalidation !== undefined) await this.#pendingInvalidation;
     const first = await this.#read(current);
     if (first.token !== undefined) return first.token;
@@ -104,10 +91,9 @@ export class Fleet {
     const waitUntil = Date.now() + (this.#binding.lockWaitMs ?? LOCK_TTL_MS + 10_000);
     let pauseMs = FIRST_POLL_MS;
     for (;;) {
-      const locked = await this.#call('lock', async () => store.lock!(await this.#binding.key, lockTtlMs));
+      const locked = await this.#call('lock', async () => store.lock!(await key, lockTtlMs));
       if (!locked.ok) return this.#mint(mint, signal);
       if (locked.value !== undefined) return this.#mintUnderLock(mint, current, locked.value, signal);
-      // Another process is minting: wait for its token, and take over its lock if it dies.
       const leftMs = waitUntil - Date.now();
       if (leftMs <= 0) {
         this.#report({ operation: 'lock', reason: 'timeout' });
@@ -121,11 +107,7 @@ export class Fleet {
     }
   }
 
-  /**
-   * Never takes `token` from the store again, and deletes it there if it is still the stored one
-   * (compare-and-delete); the next refresh waits for that (bounded) before reading the store.
-   * @param token - the access token the API refused
-   */
+  /** Never takes `token` from the store again, and compare-and-deletes it there (awaited by the next refresh). */
   invalidate(token: string): void {
     if (this.#rejected.includes(token)) return;
     this.#rejected.push(token);
@@ -154,14 +136,13 @@ export class Fleet {
       const lockTtlMs = this.#binding.lockTtlMs ?? LOCK_TTL_MS;
       if (lock.extend !== undefined) {
         const extend = lock.extend.bind(lock);
-        // A slow token request keeps the lock; a holder that dies (or freezes) loses it in one TTL.
         heartbeat = setInterval(() => void this.#call('extend', () => extend(lockTtlMs)), lockTtlMs / 3);
         heartbeat.unref?.();
       }
       return await this.#mint(mint, signal);
     } finally {
       clearInterval(heartbeat);
-      // Always attempted, even while the store is paused: a lock left behind stalls the fleet.
+      // Even while the store is paused: a lock left behind stalls the fleet.
       await this.#call('release', () => lock.release(), true);
     }
   }
@@ -171,9 +152,10 @@ export class Fleet {
     const ttlMs = token.expiresAt - this.#now();
     if (ttlMs >= 1) {
       const { value: accessToken, expiresAt, lifetimeSeconds } = token;
-      const stored = { accessToken, expiresAt, lifetimeSeconds };
       const { store, key } = this.#binding;
-      await this.#call('set', async () => store.set(await key, stored, Math.ceil(ttlMs)));
+      await this.#call('set', async () =>
+        store.set(await key, { accessToken, expiresAt, lifetimeSeconds }, Math.ceil(ttlMs)),
+      );
     }
     return token;
   }
@@ -192,32 +174,26 @@ export class Fleet {
     const { accessToken, expiresAt, lifetimeSeconds } = value;
     const token: AccessToken = { value: accessToken, expiresAt, lifetimeSeconds };
     const freshness = tokenFreshness(token, this.#now(), this.#margins);
-    // A token due for refresh serves a process that has nothing better (it is refreshed in the
-    // background next), but a refresh of that very token mints a fresher one for everybody.
+    // A due token serves a process that has nothing better, but a refresh of that very token mints.
     const better = expiresAt > (current?.expiresAt ?? Number.NEGATIVE_INFINITY);
     if (freshness === 'stale' || (freshness === 'due' && !better)) return { ok: true };
     return { ok: true, token };
   }
 
-  /**
-   * Runs one store call, bounded by the store timeout. An error or a timeout is reported and pauses
-   * the store for a while (`force` calls are made anyway).
-   */
+  /** One store call, bounded; a failure is reported and pauses the store (`force` calls run anyway). */
   async #call<T>(
-    operation: TokenStoreOperation,
+    operation: TokenStoreFailure['operation'],
     run: () => Promise<T>,
     force = false,
   ): Promise<StoreCall<T>> {
     if (!force && this.#now() < this.#skipUntil) return { ok: false };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const attempt = (async () => run())();
-    // A call that loses the race may still fail later: that must not be an unhandled rejection.
-    attempt.catch(() => undefined);
+    attempt.catch(() => undefined); // a call that lost the race may still fail later
     const timeoutMs = this.#binding.timeoutMs ?? STORE_TIMEOUT_MS;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      // Measure the store, not this process: a timer firing late means a busy event loop, and the
-      // store's reply may not even have been read yet, so it gets a short grace, up to a hard cap.
-      // The final zero-delay timer lets a reply already waiting in the socket in first (timers run
+      // A timer firing late means a busy event loop, not a slow store: grant a short grace, up to a
+      // cap. The final zero-delay timer lets a reply already in the socket in first (timers run
       // before I/O in a loop turn; setImmediate is not a web global).
       const start = performance.now();
       let due = start + timeoutMs;
@@ -252,13 +228,8 @@ const STORE_FAILURE_MESSAGES: Record<TokenStoreFailure['reason'], string> = {
   timeout: 'unico-idcloud: token store call timed out; using the in-memory token',
   invalid: 'unico-idcloud: token store returned an unusable value; ignoring it',
 };
-const SAFE_NAME = /^[A-Za-z]{1,40}$/;
-const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 
-/**
- * A store failure as a log line: the operation, and the error's class name and code when they look
- * like identifiers; never its message or other fields (they can carry the command's arguments).
- */
+/** A store failure as a safe log line: the operation, the error's class name and code, never its message. */
 export function describeStoreFailure(failure: TokenStoreFailure): {
   message: string;
   fields: Record<string, unknown>;
@@ -272,9 +243,9 @@ export function describeStoreFailure(failure: TokenStoreFailure): {
   }
   const { error } = failure;
   if (error instanceof Error) {
-    fields['errorName'] = SAFE_NAME.test(error.name) ? error.name : 'Error';
+    fields['errorName'] = /^[A-Za-z]{1,40}$/.test(error.name) ? error.name : 'Error';
     const code: unknown = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && SAFE_CODE.test(code)) fields['errorCode'] = code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(code)) fields['errorCode'] = code;
   }
   return { message: STORE_FAILURE_MESSAGES[failure.reason], fields };
 }

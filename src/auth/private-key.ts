@@ -2,20 +2,17 @@
 import type { createHash, createPrivateKey, KeyObject } from 'node:crypto';
 import type { FieldIssue } from '../errors.js';
 
-/**
- * What `serviceAccount.privateKey` accepts.
- */
+/** What `serviceAccount.privateKey` accepts: PKCS#8 or PKCS#1 PEM, a `KeyObject` or a `CryptoKey`. */
 export type PrivateKeyInput = string | KeyObject | WebCryptoKey;
 
 /**
  * The shape of a WebCrypto `CryptoKey`, spelled out so the public types need neither the DOM lib
- * nor `@types/node`'s `webcrypto` (with the global `CryptoKey` missing, the option would silently
- * accept anything).
+ * nor `@types/node` (without a global `CryptoKey` the option would silently accept anything).
  */
 export interface WebCryptoKey {
   /** Must be `'private'`. */
   readonly type: 'private' | 'public' | 'secret';
-  /** Must be RSASSA-PKCS1-v1_5 with SHA-256 and at least 2048 bits (checked at construction). */
+  /** Must be RSASSA-PKCS1-v1_5 with SHA-256, at least 2048 bits. */
   readonly algorithm: {
     /** `'RSASSA-PKCS1-v1_5'`. */
     readonly name: string;
@@ -27,17 +24,12 @@ export interface WebCryptoKey {
 }
 
 /**
- * A PKCS#8 key imported into WebCrypto on first use, where `node:crypto` is not available (workerd
- * without `nodejs_compat`, Vercel Edge): WebCrypto imports are asynchronous and construction is
- * not, so its key type and size are checked then. The DER bytes live in a closure, never on the
- * object, and are zeroed once imported.
+ * A PKCS#8 key imported into WebCrypto on first use where `node:crypto` is missing (imports are
+ * asynchronous, construction is not). The DER bytes stay in a closure and are zeroed once imported.
  */
 export interface DeferredKey {
   readonly kind: 'deferred-key';
-  /**
-   * @returns the non-extractable RSASSA-PKCS1-v1_5/SHA-256 signing key (imported once)
-   * @throws KeyImportError naming the defect (non-RSA, under 2048 bits, unreadable)
-   */
+  /** Imports the key once; rejects with a {@link KeyImportError} naming the defect. */
   load(): Promise<CryptoKey>;
 }
 
@@ -49,27 +41,28 @@ export class KeyImportError extends Error {
   }
 }
 
-/** A key ready for RS256: a KeyObject (Node), a CryptoKey, or a key imported on first use. */
+/** A key ready for RS256. */
 export type SigningKey = KeyObject | CryptoKey | DeferredKey;
 
-/** A signing key ready for RS256, or the reason it is not. */
-export type ImportedKey = { ok: true; key: SigningKey } | { ok: false; issue: FieldIssue };
+type ImportedKey = { ok: true; key: SigningKey } | { ok: false; issue: FieldIssue };
 
-/** The part of `node:crypto` the SDK uses, when the runtime has it. */
-export interface NodeCrypto {
+/** The part of `node:crypto` the SDK uses. */
+interface NodeCrypto {
   readonly createHash: typeof createHash;
   readonly createPrivateKey: typeof createPrivateKey;
   readonly KeyObject: typeof KeyObject;
 }
 
-const PATH = 'serviceAccount.privateKey';
-const fail = (message: string): ImportedKey => ({ ok: false, issue: { path: PATH, message } });
-const WEBCRYPTO_RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+const fail = (message: string): ImportedKey => ({
+  ok: false,
+  issue: { path: 'serviceAccount.privateKey', message },
+});
+const tooSmall = (bits: number, what = 'key') =>
+  `is a ${bits}-bit RSA ${what}; RS256 needs at least 2048 bits`;
 
 /**
- * `node:crypto` without a top-level import: `process.getBuiltinModule` exists on Node ≥ 20.16, Bun,
- * Deno and workerd with `nodejs_compat`; elsewhere the SDK signs through WebCrypto.
- * @returns the module, or `undefined` on runtimes without it
+ * `node:crypto` without a top-level import (`process.getBuiltinModule`: Node ≥ 20.16, Bun, Deno,
+ * workerd with `nodejs_compat`); `undefined` elsewhere, where the SDK signs through WebCrypto.
  */
 export function loadNodeCrypto(): NodeCrypto | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -84,15 +77,9 @@ export function loadNodeCrypto(): NodeCrypto | undefined {
 }
 
 /**
- * Turns the configured key into a signing key once, at construction, so the PEM string need not be
- * kept. Accepts PKCS#8 (PEM label `PRIVATE KEY`) and PKCS#1 (label `RSA PRIVATE KEY`) PEM, including
- * PEM whose newlines arrived as the two characters `\n` (environment variables), a `KeyObject` or
- * a WebCrypto `CryptoKey`. With `node:crypto` a PEM becomes a checked `KeyObject`; without it, a
- * {@link DeferredKey} checked when WebCrypto imports it. Messages name the defect and never contain
- * key material.
- * @param input - the configured key
- * @param nodeCrypto - `node:crypto`, or `null` to take the WebCrypto path (tests)
- * @returns the imported key, or an issue naming what is wrong
+ * Turns the configured key into a signing key once, at construction, so the PEM need not be kept.
+ * A PEM becomes a checked `KeyObject`, or without `node:crypto` (`null` in tests) a
+ * {@link DeferredKey}. The issue names the defect and never contains key material.
  */
 export function importPrivateKey(
   input: unknown,
@@ -100,7 +87,7 @@ export function importPrivateKey(
 ): ImportedKey {
   if (typeof input === 'string') return importPem(input, nodeCrypto);
   if (nodeCrypto !== null && input instanceof nodeCrypto.KeyObject) return checkKeyObject(input);
-  if (isCryptoKey(input)) return checkCryptoKey(input);
+  if (typeof CryptoKey !== 'undefined' && input instanceof CryptoKey) return checkCryptoKey(input);
   return fail('must be a PEM string, a KeyObject or a CryptoKey');
 }
 
@@ -131,8 +118,7 @@ function importPem(raw: string, nodeCrypto: NodeCrypto | null): ImportedKey {
     try {
       return checkKeyObject(nodeCrypto.createPrivateKey({ key: pem, format: 'pem' }));
     } catch {
-      // The underlying message is OpenSSL's; ours names the likely defect and nothing of the key.
-      return unparsable;
+      return unparsable; // OpenSSL's message is no help to a user
     }
   }
   const der = decodeBase64(body.replace(/^[\w-]+:.*$/gm, '').replace(/\s+/g, ''));
@@ -146,12 +132,7 @@ function checkKeyObject(key: KeyObject): ImportedKey {
     return fail(`is a ${key.asymmetricKeyType ?? 'non-RSA'} key; RS256 needs an RSA key`);
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits < 2048) return fail(`is a ${bits}-bit RSA key; RS256 needs at least 2048 bits`);
-  return { ok: true, key };
-}
-
-function isCryptoKey(value: unknown): value is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey;
+  return bits < 2048 ? fail(tooSmall(bits)) : { ok: true, key };
 }
 
 function checkCryptoKey(key: CryptoKey): ImportedKey {
@@ -162,46 +143,36 @@ function checkCryptoKey(key: CryptoKey): ImportedKey {
   }
   if (!key.usages.includes('sign')) return fail('CryptoKey must allow the "sign" usage');
   const bits = algorithm.modulusLength ?? 0;
-  if (bits < 2048) return fail(`is a ${bits}-bit RSA CryptoKey; RS256 needs at least 2048 bits`);
-  return { ok: true, key };
+  return bits < 2048 ? fail(tooSmall(bits, 'CryptoKey')) : { ok: true, key };
 }
 
-/**
- * @param key - a signing key
- * @returns whether it is imported on first use
- */
+/** Whether `key` is imported on first use. */
 export function isDeferredKey(key: unknown): key is DeferredKey {
   return typeof key === 'object' && key !== null && (key as { kind?: unknown }).kind === 'deferred-key';
 }
 
 function deferKey(pkcs8: Uint8Array<ArrayBuffer>): DeferredKey {
   let imported: Promise<CryptoKey> | undefined;
-  return Object.freeze({
-    kind: 'deferred-key' as const,
-    load(): Promise<CryptoKey> {
-      imported ??= (async () => {
-        const bytes = pkcs8;
-        let key: CryptoKey;
-        try {
-          key = await crypto.subtle.importKey('pkcs8', bytes, WEBCRYPTO_RS256, false, ['sign']);
-        } catch (err) {
-          const type = nonRsaType(bytes);
-          throw new KeyImportError(
-            type === undefined
-              ? 'could not be imported into WebCrypto'
-              : `is a ${type} key; RS256 needs an RSA key`,
-            err,
-          );
-        } finally {
-          bytes.fill(0);
-        }
-        const bits = (key.algorithm as { modulusLength?: number }).modulusLength ?? 0;
-        if (bits < 2048) throw new KeyImportError(`is a ${bits}-bit RSA key; RS256 needs at least 2048 bits`);
-        return key;
-      })();
-      return imported;
-    },
-  });
+  const load = async () => {
+    let key: CryptoKey;
+    try {
+      const rs256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+      key = await crypto.subtle.importKey('pkcs8', pkcs8, rs256, false, ['sign']);
+    } catch (err) {
+      const type = nonRsaType(pkcs8);
+      const what =
+        type === undefined
+          ? 'could not be imported into WebCrypto'
+          : `is a ${type} key; RS256 needs an RSA key`;
+      throw new KeyImportError(what, err);
+    } finally {
+      pkcs8.fill(0);
+    }
+    const bits = (key.algorithm as { modulusLength?: number }).modulusLength ?? 0;
+    if (bits < 2048) throw new KeyImportError(tooSmall(bits));
+    return key;
+  };
+  return Object.freeze({ kind: 'deferred-key' as const, load: () => (imported ??= load()) });
 }
 
 // DER of the algorithm OIDs of PKCS#8 keys WebCrypto refuses as RSASSA, named as node:crypto names them.
@@ -226,18 +197,15 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
-const derLength = (n: number): number[] =>
-  n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-// AlgorithmIdentifier { rsaEncryption, NULL }.
-const RSA_ALGORITHM = [
-  0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-];
+const derLength = (n: number) => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]);
+// INTEGER 0 (version), AlgorithmIdentifier { rsaEncryption, NULL }.
+const PKCS8_PREFIX = [2, 1, 0, 0x30, 0x0d, 6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 1, 5, 0];
 
-/** PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo { version 0, rsaEncryption, OCTET STRING }, for WebCrypto. */
+/** PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo (SEQUENCE { version, algorithm, OCTET STRING }). */
 function wrapPkcs1(pkcs1: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const octets = [0x04, ...derLength(pkcs1.length)];
-  const size = 3 + RSA_ALGORITHM.length + octets.length + pkcs1.length;
-  const head = [0x30, ...derLength(size), 0x02, 0x01, 0x00, ...RSA_ALGORITHM, ...octets];
+  const size = PKCS8_PREFIX.length + octets.length + pkcs1.length;
+  const head = [0x30, ...derLength(size), ...PKCS8_PREFIX, ...octets];
   const out = new Uint8Array(head.length + pkcs1.length);
   out.set(head);
   out.set(pkcs1, head.length);

@@ -7,19 +7,16 @@ import type { TokenFetcher } from './token-provider.js';
 
 /** Timing of refreshes, and where the token is shared. */
 export interface TokenCacheOptions extends RefreshMargins {
-  /** Told when a background refresh fails (the current token keeps being served). */
+  /** A background refresh failed (the current token keeps being served). */
   readonly onBackgroundError?: ((error: unknown) => void) | undefined;
   readonly now?: () => number;
-  /** Share the token through this store; without it the token lives in this cache only. */
   readonly store?: TokenStoreBinding | undefined;
-  /** Told about every store call that failed or timed out (the cache carried on in memory). */
   readonly onStoreError?: ((failure: TokenStoreFailure) => void) | undefined;
 }
 
 /**
- * Caches the access token, refreshes it early, and makes concurrent callers share one in-flight
- * refresh. A failed refresh is forgotten so the next caller tries again; a refresh that finishes
- * late never replaces a token that expires later than its own. `close()` is final.
+ * Caches the access token, refreshes it early, and makes concurrent callers share one refresh. A
+ * failed refresh is forgotten; a late one never replaces a token that expires later. `close()` is final.
  */
 export class TokenCache {
   readonly #fetch: TokenFetcher;
@@ -35,17 +32,10 @@ export class TokenCache {
     this.#fetch = fetch;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#fleet =
-      options.store &&
-      new Fleet(options.store, { now: this.#now, margins: options, report: options.onStoreError });
+    this.#fleet = options.store && new Fleet(options.store, this.#now, options, options.onStoreError);
   }
 
-  /**
-   * Returns a usable token: the cached one while fresh, else the result of the shared refresh.
-   * @param signal - stops this caller's wait (the shared refresh carries on for others)
-   * @returns the access token
-   * @throws ClientClosedError after `close()`; the refresh's error; the signal's reason
-   */
+  /** The cached token while usable, else the shared refresh's; `signal` stops this caller's wait only. */
   async get(signal?: AbortSignal): Promise<string> {
     if (this.#closed.signal.aborted) throw new ClientClosedError();
     // An abandoned caller must not start network work.
@@ -61,25 +51,21 @@ export class TokenCache {
     return (await raceSignal(this.#inflight ?? this.#refresh(), signal)).value;
   }
 
-  /**
-   * Drops the cached token if it is still `token` (the one that just failed with a 401), so a
-   * token refreshed meanwhile by another caller is kept; with a store, also there.
-   * @param token - the access token that was rejected
-   */
+  /** Drops the cached token (and the stored one) if it is still `token`, the one the API refused. */
   invalidate(token: string): void {
     if (this.#closed.signal.aborted) return;
     if (this.#current?.value === token) this.#current = undefined;
     this.#fleet?.invalidate(token);
   }
 
-  /** Final: forgets the token, stops a refresh in flight; every later `get()` rejects at once. */
+  /** Forgets the token and stops a refresh in flight; every later `get()` rejects at once. */
   close(): void {
     this.#closed.abort(new ClientClosedError());
     this.#current = undefined;
     this.#inflight = undefined;
   }
 
-  /** The cached token's expiry (epoch ms), for diagnostics and tests. */
+  /** The cached token's expiry (epoch ms). */
   get expiresAt(): number | undefined {
     return this.#current?.expiresAt;
   }
@@ -102,8 +88,7 @@ export class TokenCache {
       },
     );
     this.#inflight = run;
-    // Waiters may all have given up (timeout, abort): the failure must not become an unhandled rejection.
-    run.catch(() => undefined);
+    run.catch(() => undefined); // every waiter may have given up
     return run;
   }
 }

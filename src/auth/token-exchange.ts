@@ -14,30 +14,19 @@ export interface AccessToken {
   readonly lifetimeSeconds: number;
 }
 
-/** What one token request returned, failure included, before any retry decision. */
-export type ExchangeOutcome =
-  | { readonly ok: true; readonly token: AccessToken; readonly serverDateMs: number | undefined }
-  | {
-      readonly ok: false;
-      readonly error: TokenError;
-      /** What the answer was, for the token policy. */
-      readonly attempt: TokenAttempt;
-      readonly serverDateMs: number | undefined;
-    };
+/** What one token request returned, before any retry decision; `attempt` is for the token policy. */
+export type ExchangeOutcome = { readonly serverDateMs: number | undefined } & (
+  | { readonly ok: true; readonly token: AccessToken }
+  | { readonly ok: false; readonly error: TokenError; readonly attempt: TokenAttempt }
+);
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const MAX_TOKEN_BODY_BYTES = 64 * 1024;
 const UNICO_CODE = /\b(\d{1,2}\.\d{1,2}\.\d{1,3})\b/;
 
 /**
- * Posts one assertion to the token endpoint (form-encoded JWT-bearer grant) and decodes the answer.
- * Connection failures are thrown as-is (`TransportError` or the signal's reason); HTTP-level
- * failures come back as `{ ok: false }` so the caller decides on retries.
- * @param transport - the HTTP transport
- * @param tokenUrl - full token endpoint URL
- * @param assertion - a freshly signed client assertion
- * @param signal - aborts the exchange
- * @returns the decoded outcome
+ * Posts one assertion to the token endpoint (JWT-bearer grant) and decodes the answer. Connection
+ * failures are thrown as-is; HTTP-level failures come back as `{ ok: false }`.
  */
 export async function exchangeAssertion(
   transport: Transport,
@@ -55,7 +44,8 @@ export async function exchangeAssertion(
     signal,
     maxResponseBytes: MAX_TOKEN_BODY_BYTES,
   });
-  const serverDateMs = parseDate(res.headers['date']);
+  const date = Date.parse(res.headers['date'] ?? '');
+  const serverDateMs = Number.isNaN(date) ? undefined : date;
   const json = parseJson(res.body);
 
   if (res.status >= 200 && res.status < 300) {
@@ -112,10 +102,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function parseDate(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
 }

@@ -1,7 +1,7 @@
 import { TokenError } from '../errors.js';
 import { type Transport, TransportError } from '../http/transport.js';
 import { createDeadline, type Deadline, sleep } from '../internal/signal.js';
-import { decideTokenStep, TOKEN_REJECTION_COOLDOWN_MS, type TokenAttempt } from '../policy/token.js';
+import { decideTokenStep, TOKEN_REJECTION_COOLDOWN_MS } from '../policy/token.js';
 import { type AssertionKey, AssertionSigningError, signAssertion } from './assertion.js';
 import { type AccessToken, type ExchangeOutcome, exchangeAssertion } from './token-exchange.js';
 
@@ -11,7 +11,6 @@ export interface TokenProviderConfig {
   readonly tokenUrl: string;
   readonly issuer: string;
   readonly audience: string;
-  /** A key, or a KMS/HSM signing callback. */
   readonly key: AssertionKey;
   /** Budget of one refresh, all attempts included, in ms. */
   readonly timeoutMs: number;
@@ -25,21 +24,17 @@ export interface TokenProviderConfig {
 /** Obtains one new token; rejects with a {@link TokenError}, or `signal.reason` once it fires. */
 export type TokenFetcher = (signal: AbortSignal) => Promise<AccessToken>;
 
-// RS256 is deterministic and Unico forbids `jti`: two assertions with equal `iat` and `exp` are
-// byte-identical, and the second is refused as reused (1.2.7). So `exp` varies: a random lifetime
-// in this range (across a fleet, a collision costs one fresh-assertion retry), never repeated
-// within one second in this process.
+// RS256 is deterministic and Unico forbids `jti`: equal `iat` and `exp` give byte-identical
+// assertions, the second refused as reused (1.2.7). So the lifetime is random in this range, never
+// repeated within one second here (across a fleet a collision costs one fresh-assertion retry).
 const MIN_LIFETIME_SECONDS = 120;
 const MAX_LIFETIME_SECONDS = 900;
-// Ignore Date-header skew below this: the header has one-second resolution.
+// The Date header has one-second resolution: a smaller skew is noise.
 const SKEW_THRESHOLD_MS = 2_000;
 
 /**
- * Returns a function that obtains one access token: a thin loop that signs a fresh assertion per
- * attempt, sends it, and asks {@link decideTokenStep} what to do next. After a rejection it fails
- * at once with that error for {@link TOKEN_REJECTION_COOLDOWN_MS}, sending nothing.
- * @param config - endpoint, identity and limits
- * @returns the fetcher
+ * A loop that signs a fresh assertion per attempt, sends it, and asks {@link decideTokenStep} what
+ * next. After a rejection it fails at once with that error for {@link TOKEN_REJECTION_COOLDOWN_MS}.
  */
 export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
   const claims = createClaims();
@@ -66,13 +61,8 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
         let outcome: ExchangeOutcome | undefined;
         let thrown: unknown;
         try {
-          outcome = await exchangeAssertion(
-            config.transport,
-            config.tokenUrl,
-            assertion,
-            attempt.signal,
-            config.headers,
-          );
+          const { transport, tokenUrl, headers } = config;
+          outcome = await exchangeAssertion(transport, tokenUrl, assertion, attempt.signal, headers);
           claims.learnSkew(outcome.serverDateMs);
         } catch (err) {
           thrown = err;
@@ -81,14 +71,15 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
         }
         if (deadline.signal.aborted) throw stopped(thrown);
         if (outcome?.ok) return outcome.token;
-        const what: TokenAttempt = outcome?.attempt ?? { kind: 'failed', timedOut: attempt.signal.aborted };
-        const remainingMs = deadline.remainingMs();
-        const step = decideTokenStep(what, {
-          retries,
-          maxRetries: config.maxRetries,
-          freshAssertionUsed,
-          remainingMs,
-        });
+        const step = decideTokenStep(
+          outcome?.attempt ?? { kind: 'failed', timedOut: attempt.signal.aborted },
+          {
+            retries,
+            maxRetries: config.maxRetries,
+            freshAssertionUsed,
+            remainingMs: deadline.remainingMs(),
+          },
+        );
         if (step.step === 'fresh-assertion') {
           freshAssertionUsed = true;
         } else if (step.step === 'retry') {
@@ -146,12 +137,11 @@ function createClaims() {
 
 /** Signs one assertion; any failure is a {@link TokenError}, since nothing can be sent without it. */
 async function sign(
-  config: TokenProviderConfig,
+  { issuer, audience, key }: TokenProviderConfig,
   claims: { issuedAt: number; lifetimeSeconds: number },
   deadline: Deadline,
   stopped: (cause: unknown, what: string) => unknown,
 ): Promise<string> {
-  const { issuer, audience, key } = config;
   try {
     return await signAssertion({ issuer, audience, key, ...claims, signal: deadline.signal });
   } catch (err) {

@@ -3,9 +3,9 @@ import { MIN_VALIDITY_MS, REFRESH_AHEAD_MS } from '../policy/token.js';
 import { describeStoreFailure, LOCK_TTL_MS } from './fleet.js';
 import { TokenCache } from './token-cache.js';
 import { createTokenFetcher, type TokenFetcher, type TokenProviderConfig } from './token-provider.js';
-import { type TokenStore, tokenStoreKey } from './token-store.js';
+import { type TokenIdentity, type TokenStore, tokenStoreKey } from './token-store.js';
 
-/** What a token refresh reports: to hooks, diagnostics channels and the logger. */
+/** What a token refresh reports to hooks, diagnostics channels and the logger. */
 export interface TokenRefreshReport {
   readonly durationMs: number;
   readonly outcome: 'success' | 'failure';
@@ -16,21 +16,8 @@ export interface TokenRefreshReport {
 
 /** Everything the client's token machinery needs. */
 export interface TokenSourceConfig extends TokenProviderConfig {
-  readonly attemptTimeoutMs: number;
-  /** Sent with every token request, e.g. `user-agent`. */
-  readonly headers: Readonly<Record<string, string>>;
   /** Share the token through this store, under a key derived from `identity`. */
-  readonly store?:
-    | {
-        readonly store: TokenStore;
-        readonly identity: {
-          readonly environment: string;
-          readonly tokenUrl: string;
-          readonly tenantId: string;
-          readonly accountName: string;
-        };
-      }
-    | undefined;
+  readonly store?: { readonly store: TokenStore; readonly identity: TokenIdentity } | undefined;
   readonly onRefresh?: ((report: TokenRefreshReport) => void) | undefined;
   /** A store call failed or timed out; `fields` and `message` are safe to log. */
   readonly onStoreProblem?: ((fields: Record<string, unknown>, message: string) => void) | undefined;
@@ -39,25 +26,9 @@ export interface TokenSourceConfig extends TokenProviderConfig {
 }
 
 /** The client's access tokens. */
-export interface TokenSource {
-  /**
-   * @param signal - stops this caller's wait
-   * @returns a usable access token
-   * @throws TokenError; ClientClosedError after `close()`; `signal.reason`
-   */
-  get(signal: AbortSignal): Promise<string>;
-  /** The API refused `token` (401): drop it, here and in the store. */
-  invalidate(token: string): void;
-  /** Final: stops a refresh in flight; every later `get()` rejects with ClientClosedError. */
-  close(): void;
-}
+export type TokenSource = Pick<TokenCache, 'get' | 'invalidate' | 'close'>;
 
-/**
- * Builds the token machinery: refresh loop, cache with early refresh and single flight, and the
- * shared-store protocol when a store is given.
- * @param config - endpoint, identity, limits and observers
- * @returns the token source
- */
+/** Builds the refresh loop, the cache and, with a store, the shared-store protocol. */
 export function createTokenSource(config: TokenSourceConfig): TokenSource {
   const fetch = createTokenFetcher(config);
   const { onRefresh, onStoreProblem, store } = config;
