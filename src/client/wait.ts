@@ -25,6 +25,7 @@ const POLL_INTERVAL_MS = 2_000;
 const MAX_INTERVAL_MS = 15_000;
 const DEFAULT_WAIT_MS = 60_000;
 const FINAL_STATUSES = new Set([3, 4, 5]);
+const RETRIED = new Set<string>(['ERR_ABORTED', 'ERR_TIMEOUT', 'ERR_OUTCOME_UNKNOWN']);
 
 interface Poll {
   readonly imageKind: ImageKind;
@@ -68,10 +69,9 @@ export async function waitForResult(
         if (deadline.reason() !== undefined) throw err;
         // 429 past getProcess's own budget: wait as asked, then poll again.
         if (err instanceof RateLimitedError) pauseMs = Math.max(err.retryAfterMs, delayMs);
-        // A shared GET stopped by its own caller's signal or budget: poll again at once.
-        else if (IdCloudError.is(err) && (err.code === 'ERR_ABORTED' || err.code === 'ERR_TIMEOUT'))
-          pauseMs = 0;
-        else throw err;
+        // Else only a GET that got no answer (stopped by another waiter sharing it, or out of its
+        // budget) is polled again: a read cannot create anything.
+        else if (!(IdCloudError.is(err) && RETRIED.has(err.code))) throw err;
       }
       await sleep(Math.min(pauseMs, deadline.remainingMs()), deadline.signal);
     }
@@ -100,8 +100,9 @@ async function poll(
   let current = polls.get(id);
   if (current === undefined) {
     const { imageKind, attemptTimeoutMs, requestId } = options;
-    // Bound to this waiter's deadline: a waiter that joins it polls again if it stops early.
-    const timeoutMs = Math.max(1, Math.ceil(deadline.remainingMs()));
+    // Stopped by this waiter's deadline (its own budget ends a little later, so the deadline decides
+    // how the wait ends); a waiter that joins it polls again if it stops early.
+    const timeoutMs = Math.min(600_000, Math.ceil(deadline.remainingMs()) + 1_000);
     const call = { imageKind, attemptTimeoutMs, requestId, timeoutMs, signal: deadline.signal };
     const result = reader.getProcess(id, call);
     current = { imageKind, result };

@@ -167,6 +167,26 @@ describe('waitForResult on a loopback server', () => {
     expect(server.hits.api).toBe(3);
   });
 
+  it('goes on for the other waiters when the waiter whose GET they share aborts', async () => {
+    const { server, client } = await scripted();
+    const slow: Fault = {
+      run: (_req, res) => {
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x","status":1}'),
+          150,
+        );
+      },
+    };
+    server.script('api', slow, status(5));
+    await client.warmup();
+    const controller = new AbortController();
+    const first = client.waitForResult(ID, { imageKind: 'sdk-capture', signal: controller.signal });
+    const second = client.waitForResult(ID, { imageKind: 'sdk-capture', pollIntervalMs: 10 });
+    setTimeout(() => controller.abort(), 50);
+    await expect(first).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(second).resolves.toMatchObject({ kind: 'process-error' });
+  });
+
   it('gives each waiter the decoding of its own image kind when they share a GET', async () => {
     const { server, client } = await scripted();
     const body = JSON.stringify({ id: ID, status: 3, unicoId: { result: 'inconclusive' }, liveness: 1 });
