@@ -1,4 +1,4 @@
-import type { Liveness, ProcessResult } from './schemas/response.js';
+import type { InconclusiveResult, Liveness, ProcessResult } from './schemas/response.js';
 
 /** What Unico's guidance suggests doing with a result. */
 export type AdviceAction = 'approve' | 'reprove' | 'retry-capture' | 'no-decision';
@@ -22,6 +22,18 @@ const INCONCLUSIVE: Readonly<Record<Liveness, Advice>> = {
   ),
   unknown: advice('no-decision', 'identity undetermined and an undocumented liveness value: log raw'),
 };
+
+/** Unico's rows for a live person whose identity is inconclusive, when Risk Score and Behavior Alert came too. */
+function riskAdvice(result: InconclusiveResult): Advice | undefined {
+  const score = result.riskScore?.value === 'score' ? result.riskScore.score : undefined;
+  if (score === undefined) return undefined;
+  if (result.behaviorAlert?.value === 'fraud-signals' && score <= 0)
+    return advice('reprove', 'Behavior Alert found fraud signals and the Risk Score is not positive');
+  if (score < 0) return advice('reprove', 'identity undetermined and a negative Risk Score');
+  if (score === 0)
+    return advice('retry-capture', 'a Risk Score of 0 is a capture error (the CPF may be wrong): retry');
+  return undefined;
+}
 
 /**
  * Unico's documented decision guidance for a result, as data: the table "Unico's decision guidance"
@@ -47,7 +59,9 @@ export function adviceFor(result: ProcessResult): Advice {
     case 'not-verified':
       return advice('reprove', 'the face does not belong to the CPF holder');
     case 'inconclusive':
-      return INCONCLUSIVE[result.liveness];
+      return result.liveness === 'passed'
+        ? (riskAdvice(result) ?? INCONCLUSIVE.passed)
+        : INCONCLUSIVE[result.liveness];
     case 'process-error':
       return advice(
         'retry-capture',
