@@ -69,9 +69,10 @@ function fromEnvironment(): { options: ClientOptions; input: CreateProcessInput 
   const keyFile = process.env['UNICO_PRIVATE_KEY_FILE'];
   const privateKey = keyFile ? readFileSync(keyFile, 'utf8') : need('UNICO_PRIVATE_KEY');
   const image = readFileSync(need('UNICO_IMAGE_FILE'));
-  const text = image.toString('utf8').trim();
-  // The file holds either the capture SDK's `encrypted` string or a PNG/JPEG/WebP image.
-  const imageBase64 = text.startsWith('eyJ') ? text : image.toString('base64');
+  // The file holds either the capture SDK's `encrypted` string (opaque) or a PNG/JPEG/WebP image.
+  const isImage =
+    image[0] === 0x89 || (image[0] === 0xff && image[1] === 0xd8) || image.toString('latin1', 8, 12) === 'WEBP';
+  const imageBase64 = isImage ? image.toString('base64') : image.toString('utf8').trim();
   return {
     options: {
       environment: process.env['UNICO_ENVIRONMENT'] === 'production' ? 'production' : 'uat',

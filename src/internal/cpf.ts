@@ -4,7 +4,7 @@ const FORMATTED = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 const DIGITS = /^\d{11}$/;
 
 /**
- * Normalises a CPF given as 11 digits or as `000.000.000-00` to its 11 digits.
+ * Normalises a CPF given as 11 digits or as `ddd.ddd.ddd-dd` to its 11 digits.
  * @param value - the caller's CPF
  * @returns the digits, or `undefined` when the shape is neither form
  */

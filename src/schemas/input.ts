@@ -30,7 +30,7 @@ function buildInputSchema() {
       code: text().check(
         z.refine(
           (v) => normalizeCpf(v) !== undefined,
-          'must be a CPF: 11 digits, or formatted as 000.000.000-00',
+          'must be a CPF: 11 digits, or formatted as ddd.ddd.ddd-dd',
         ),
         z.refine((v) => {
           const digits = normalizeCpf(v);
@@ -77,7 +77,7 @@ let inputSchema: ReturnType<typeof buildInputSchema> | undefined;
 export interface CreateProcessInput {
   /** The person being verified. */
   readonly subject: {
-    /** CPF: 11 digits, or `000.000.000-00` (normalised to digits before sending). */
+    /** CPF: 11 digits, or formatted as `ddd.ddd.ddd-dd` (normalised to digits before sending). */
     readonly code: string;
     /** Full name. */
     readonly name: string;

@@ -227,7 +227,7 @@ describe('prepareCreateProcess: field errors', () => {
       'subject.code',
       { code: '5299822472' },
       'wrong length',
-      /^must be a CPF: 11 digits, or formatted as 000\.000\.000-00$/,
+      /^must be a CPF: 11 digits, or formatted as ddd\.ddd\.ddd-dd$/,
     ],
     ['subject.code', { code: '529 982 247 25' }, 'wrongly formatted', /^must be a CPF/],
     [
