@@ -3,16 +3,13 @@ import type { StoredToken, TokenStore, TokenStoreLock } from '../auth/token-stor
 /** Which Redis client library a client comes from. */
 export type RedisClientKind = 'node-redis' | 'ioredis';
 
-/**
- * The part of a node-redis (`redis` ≥ 4, `@redis/client`) client the store uses: `sendCommand`.
- * A client from `createClient()` fits; connect it (and give it an `'error'` listener) yourself.
- */
+/** The part of a node-redis (`redis` ≥ 4) client the store uses; connect it yourself. */
 export interface NodeRedisClient {
   /** Sends one command, e.g. `['GET', key]`, and resolves to its reply. */
   sendCommand(args: readonly string[]): Promise<unknown>;
 }
 
-/** The part of an ioredis (≥ 5) `Redis` or `Cluster` the store uses: `call`. */
+/** The part of an ioredis (≥ 5) `Redis` or `Cluster` the store uses. */
 export interface IoRedisClient {
   /** Sends one command, e.g. `('GET', key)`, and resolves to its reply. */
   call(command: string, ...args: string[]): Promise<unknown>;
@@ -21,25 +18,18 @@ export interface IoRedisClient {
 /** A node-redis or ioredis client. */
 export type RedisClient = NodeRedisClient | IoRedisClient;
 
-/**
- * Options of {@link createRedisTokenStore}, for naming the client library explicitly.
- * @example
- * ```ts
- * createRedisTokenStore({ client: new Redis(process.env.REDIS_URL!), kind: 'ioredis' });
- * ```
- */
+/** Options of {@link createRedisTokenStore}, to name the client library explicitly. */
 export interface RedisTokenStoreOptions {
   /** Your connected client; the store never connects, closes or configures it. */
   readonly client: RedisClient;
-  /** Which library `client` comes from. @default detected: `call()` means ioredis, else `sendCommand()` node-redis */
+  /** @default detected: `call()` means ioredis, else `sendCommand()` node-redis */
   readonly kind?: RedisClientKind | undefined;
 }
 
 type Send = (args: readonly string[]) => Promise<unknown>;
 
-// Keeps the stored token when it expires later than the one being written (a slow, older refresh
-// must not replace a newer token), then writes with the token's remaining lifetime as TTL.
-// KEYS[1] token key; ARGV[1] JSON value, ARGV[2] its expiresAt, ARGV[3] TTL in ms.
+// Keeps a stored token that expires later than ARGV[2] (a slow, older refresh must not replace a
+// newer token), else writes ARGV[1] with a TTL of ARGV[3] ms.
 const SET_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -51,8 +41,7 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`;
 
-// Compare-and-delete: drops the token only if it is still the one the API refused.
-// KEYS[1] token key; ARGV[1] the refused access token.
+// Compare-and-delete: drops the token only if it is still ARGV[1], the one the API refused.
 const INVALIDATE_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
@@ -62,7 +51,7 @@ if ok and type(decoded) == 'table' and decoded.accessToken == ARGV[1] then
 end
 return 0`;
 
-// Lock release and extension, only by the holder that took it. KEYS[1] lock key; ARGV[1] owner id.
+// Lock release and extension, only by the holder ARGV[1] that took it.
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -71,28 +60,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0`;
 
 /**
- * Creates a {@link TokenStore} on your Redis client, so that every process of a fleet shares one
- * Unico access token: a cold fleet makes one token request (one process mints under a short
- * `SET NX PX` lock, the others read its token), and a 401 removes the shared token only if it is
- * still the one that failed (a Lua compare-and-delete).
- *
- * Values are JSON `{ accessToken, expiresAt, lifetimeSeconds }` under
- * `unico-idcloud:token:<sha256>` with the token's remaining lifetime as TTL; the lock is
- * `<key>:lock`. The scripts use `cjson`, present in Redis ≥ 2.6 and its usual forks.
- *
- * The store never fails a verification: the client bounds every call (500 ms), reports errors to
- * its `logger.warn`, and falls back to its in-memory token. Neither `redis` nor `ioredis` is a
- * dependency of this package: bring your own, connected.
- *
- * @param client - a connected node-redis (≥ 4) or ioredis (≥ 5) client, or `{ client, kind }`
- * @returns the store, for the `tokenStore` client option
- * @throws TypeError when `client` is neither a node-redis nor an ioredis client (or `kind` does not match it)
+ * Creates a {@link TokenStore} on your connected Redis client, so a fleet shares one access token:
+ * one process mints under a `SET NX PX` lock, the others read its token. See docs/token-store.md.
+ * @param client - a node-redis (≥ 4) or ioredis (≥ 5) client, or `{ client, kind }`
+ * @throws TypeError when `client` is neither (or `kind` does not match it)
  * @example
  * ```ts
- * import { createClient } from 'redis';
- * import { IdCloudClient } from 'unico-idcloud';
- * import { createRedisTokenStore } from 'unico-idcloud/redis';
- *
  * const redis = createClient({ url: process.env.REDIS_URL });
  * redis.on('error', () => {}); // node-redis exits the process on an unhandled 'error' event
  * await redis.connect();
@@ -116,8 +89,7 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
       const value = text(await send(['GET', key]));
       if (value === undefined) return undefined;
       try {
-        // The SDK checks the shape and reports a value that is not a token.
-        return JSON.parse(value) as StoredToken;
+        return JSON.parse(value) as StoredToken; // the SDK checks the shape
       } catch {
         // V8's SyntaxError would quote the value.
         throw storeError('Redis GET returned a value that is not JSON', 'EINVALIDJSON');
@@ -125,10 +97,9 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
     },
 
     async set(key: string, token: StoredToken, ttlMs: number): Promise<void> {
-      // Only these three fields are ever written, whatever else the object carries.
       const { accessToken, expiresAt, lifetimeSeconds } = token;
       const value = JSON.stringify({ accessToken, expiresAt, lifetimeSeconds });
-      await evalScript(SET_SCRIPT, key, value, String(token.expiresAt), String(ttl(ttlMs)));
+      await evalScript(SET_SCRIPT, key, value, String(expiresAt), String(ttl(ttlMs)));
     },
 
     async invalidate(key: string, accessToken: string): Promise<void> {
@@ -141,12 +112,9 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
       const taken = await send(['SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs))]);
       if (text(taken) !== 'OK') return undefined;
       return {
-        async release(): Promise<void> {
-          await evalScript(RELEASE_SCRIPT, lockKey, owner);
-        },
-        async extend(ms: number): Promise<boolean> {
-          return Number(await evalScript(EXTEND_SCRIPT, lockKey, owner, String(ttl(ms)))) === 1;
-        },
+        release: async () => void (await evalScript(RELEASE_SCRIPT, lockKey, owner)),
+        extend: async (ms: number) =>
+          Number(await evalScript(EXTEND_SCRIPT, lockKey, owner, String(ttl(ms)))) === 1,
       };
     },
   };
@@ -155,21 +123,17 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
 function adapt(input: RedisClient | RedisTokenStoreOptions): Send {
   if (typeof input !== 'object' || input === null) throw notAClient();
   const isClient = hasMethod(input, 'call') || hasMethod(input, 'sendCommand');
-  const client: unknown = isClient ? input : (input as RedisTokenStoreOptions).client;
-  const kind = isClient ? undefined : (input as RedisTokenStoreOptions).kind;
+  const { client, kind } = isClient ? { client: input, kind: undefined } : (input as RedisTokenStoreOptions);
   if (typeof client !== 'object' || client === null) throw notAClient();
   if (kind !== undefined && kind !== 'node-redis' && kind !== 'ioredis') {
     throw new TypeError('createRedisTokenStore: kind must be "node-redis" or "ioredis"');
   }
   // ioredis has both call() and a sendCommand(Command) of its own; node-redis has no call().
-  const resolved: RedisClientKind | undefined =
-    kind ??
-    (hasMethod(client, 'call') ? 'ioredis' : hasMethod(client, 'sendCommand') ? 'node-redis' : undefined);
-  if (resolved === 'ioredis' && hasMethod(client, 'call')) {
+  if ((kind ?? 'ioredis') === 'ioredis' && hasMethod(client, 'call')) {
     const io = client as IoRedisClient;
     return ([command, ...args]) => io.call(command as string, ...args);
   }
-  if (resolved === 'node-redis' && hasMethod(client, 'sendCommand')) {
+  if ((kind ?? 'node-redis') === 'node-redis' && hasMethod(client, 'sendCommand')) {
     const node = client as NodeRedisClient;
     return (args) => node.sendCommand([...args]);
   }
@@ -186,12 +150,10 @@ function notAClient(): TypeError {
   );
 }
 
-/** A reply as text: node-redis and ioredis give strings, or Buffers with some options; nil is `undefined`. */
+/** A reply as text (strings, or Buffers with some options); nil is `undefined`. */
 function text(reply: unknown): string | undefined {
   if (reply === null || reply === undefined) return undefined;
-  if (typeof reply === 'string') return reply;
-  if (reply instanceof Uint8Array) return new TextDecoder().decode(reply);
-  return String(reply);
+  return reply instanceof Uint8Array ? new TextDecoder().decode(reply) : String(reply);
 }
 
 function ttl(ms: number): number {
