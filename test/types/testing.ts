@@ -1,6 +1,7 @@
 // The `./testing` entry: the emulator server hands out options the client accepts.
 import { type ClientOptions, IdCloudClient } from 'unico-idcloud';
 import {
+  type CapabilityScenario,
   type Emulator,
   type EmulatorServer,
   SCENARIOS,
@@ -15,7 +16,7 @@ expectTrue<Equal<Awaited<ReturnType<typeof startEmulatorServer>>, EmulatorServer
 expectTrue<Equal<ReturnType<EmulatorServer['clientOptions']>, ClientOptions>>();
 expectTrue<Equal<EmulatorServer['emulator'], Emulator>>();
 expectTrue<Equal<(typeof SCENARIOS)[ScenarioName], Scenario>>();
-expectTrue<Equal<ReturnType<typeof scenarioForCpf>, ScenarioName>>();
+expectTrue<Equal<ReturnType<typeof scenarioForCpf>, ScenarioName | CapabilityScenario>>();
 expectTrue<Equal<ReturnType<Emulator['createCapture']>, string>>();
 
 export async function emulated(): Promise<string> {
