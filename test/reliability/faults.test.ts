@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type CallOptions,
@@ -370,10 +371,16 @@ describe('fault table (docs/reliability.md)', () => {
     const server = await startScriptedServer();
     const timersBefore = activeTimers();
     const apiBaseUrl = row.apiBaseUrl ? await row.apiBaseUrl() : server.environment.apiBaseUrl;
+    // Every log line of the row is scanned for leaks too (headers echoing secrets included).
+    const logged: string[] = [];
+    const log = (fields: Record<string, unknown>, message: string) => {
+      logged.push(message, inspect(fields, { depth: null }));
+    };
     const client = new IdCloudClient({
       environment: { apiBaseUrl, tokenUrl: server.environment.tokenUrl },
       serviceAccount: { accountName: 'acct', tenantId: 'tenant', privateKey: PEM },
       apiKey: API_KEY,
+      logger: { debug: log, info: log, warn: log, error: log },
       ...row.client,
     });
     let outcome: unknown;
@@ -414,7 +421,8 @@ describe('fault table (docs/reliability.md)', () => {
     } else {
       expect(outcome).toMatchObject({ kind: row.expect.kind });
     }
-    expect(leakedSecrets([outcome], SECRETS)).toEqual([]);
+    expect(logged.length, 'log lines').toBeGreaterThan(0);
+    expect(leakedSecrets([outcome, ...logged], SECRETS)).toEqual([]);
     // Unico's text stays reachable on `description`: an API error's is scrubbed of the call's values
     // in any case; the token endpoint's of CPF-shaped numbers (it cannot know the call's values).
     const description = String((outcome as { description?: unknown }).description ?? '').toLowerCase();
