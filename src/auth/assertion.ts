@@ -16,18 +16,14 @@ export type AssertionSigner = (
   options: { readonly signal: AbortSignal },
 ) => Promise<Uint8Array>;
 
-/** A configured {@link AssertionSigner}, told apart from keys by `kind`. */
 export interface ExternalSigner {
   readonly kind: 'external-signer';
   readonly sign: AssertionSigner;
 }
 
-/** What signs assertions: a key, or a signing callback. */
 export type AssertionKey = SigningKey | ExternalSigner;
 
-/** What goes into a client assertion. */
 export interface AssertionParams {
-  /** `<accountName>@<tenantId>.iam.acesso.io` */
   readonly issuer: string;
   /** The token host of the environment, no trailing slash. */
   readonly audience: string;
@@ -38,7 +34,7 @@ export interface AssertionParams {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Signing failed before anything was sent; the message never carries key material. */
+/** Its message never carries key material. */
 export class AssertionSigningError extends Error {
   constructor(message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -46,7 +42,7 @@ export class AssertionSigningError extends Error {
   }
 }
 
-/** Longest assertion lifetime Unico accepts (`exp - iat`), in seconds. */
+/** Unico's longest `exp - iat`, in seconds. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
 
 // RSA-2048 is the smallest key RS256 accepts here; 16384-bit RSA is beyond any KMS or HSM.
@@ -55,22 +51,16 @@ const MAX_SIGNATURE_BYTES = 2048;
 /** base64url of `{"alg":"RS256","typ":"JWT"}`, the header jose writes. */
 const HEADER = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9';
 
-/** @returns the issuer claim Unico expects: `<accountName>@<tenantId>.iam.acesso.io` */
 export function assertionIssuer(accountName: string, tenantId: string): string {
   return `${accountName}@${tenantId}.iam.acesso.io`;
 }
 
-/** Tags a signing callback so that it can stand where a key is expected. */
 export function externalSigner(sign: AssertionSigner): ExternalSigner {
   return Object.freeze({ kind: 'external-signer' as const, sign });
 }
 
-/**
- * Signs an RS256 client assertion carrying exactly `scope`, `iss`, `aud`, `iat` and `exp`: Unico
- * rejects any other claim (1.2.22), and an assertion is single use (1.2.7).
- * @throws AssertionSigningError when the key cannot be imported or the signer fails; the signal's
- *   reason when `signal` fires first
- */
+// Exactly `scope`, `iss`, `aud`, `iat` and `exp`: Unico rejects any other claim (1.2.22). Throws
+// AssertionSigningError, or the signal's reason once it fires.
 export async function signAssertion(params: AssertionParams): Promise<string> {
   const lifetime = Math.min(Math.max(1, Math.floor(params.lifetimeSeconds)), MAX_ASSERTION_LIFETIME_SECONDS);
   const iat = Math.floor(params.issuedAt);

@@ -4,26 +4,27 @@ import type { AccessToken } from './token-exchange.js';
 import type { TokenFetcher } from './token-provider.js';
 import { isStoredToken, type TokenStore, type TokenStoreLock } from './token-store.js';
 
-/** A store problem worked around (`invalid`: not a stored token). `error` may hold a token. */
+/** A store problem worked around (`invalid`: not a stored token); `error` may hold a token. */
 export interface TokenStoreFailure {
   readonly operation: 'get' | 'set' | 'invalidate' | 'lock' | 'extend' | 'release';
   readonly reason: 'error' | 'timeout' | 'invalid';
   readonly error?: unknown;
 }
 
-/** A shared store, the key of this client's token in it, and the protocol's bounds in ms. */
+/**
+ * A shared store, the key of this client's token in it, and bounds in ms: of one store call
+ * (`timeoutMs`, 500), of the minting lock's life (`lockTtlMs`, 3000, extended while minting) and of
+ * the wait for another process's token before minting here anyway (`lockWaitMs`, 13000).
+ */
 export interface TokenStoreBinding {
   readonly store: TokenStore;
   readonly key: string | Promise<string>;
-  /** Bound of one store call. @default 500 */
   readonly timeoutMs?: number | undefined;
-  /** Time-to-live of the minting lock; the holder extends it while it works. @default 3000 */
   readonly lockTtlMs?: number | undefined;
-  /** Longest wait for another process's token before minting here anyway. @default 13000 */
   readonly lockWaitMs?: number | undefined;
 }
 
-/** Default time-to-live of the minting lock, in ms (a holder that died frees it within this). */
+/** Default time-to-live of the minting lock, in ms: a holder that died frees it within this. */
 export const LOCK_TTL_MS = 3_000;
 const STORE_TIMEOUT_MS = 500;
 // A store timer firing this late (ms) means this process was busy: the store gets STORE_GRACE_MS
@@ -40,7 +41,7 @@ const REJECTED_MEMORY = 8;
 const TIMED_OUT = Symbol('timed out');
 
 type StoreCall<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
-/** `ok` false when the store failed; `token` only when usable and better than the current one. */
+// `ok` false when the store failed; `token` only when usable and better than the current one.
 type StoreRead = { readonly ok: boolean; readonly token?: AccessToken };
 
 /**
@@ -54,7 +55,7 @@ export class Fleet {
   readonly #margins: RefreshMargins;
   readonly #report: (failure: TokenStoreFailure) => void;
   readonly #rejected: string[] = [];
-  #pendingInvalidation: Promise<void> | undefined;
+  #pendingInvalidation: Promise<unknown> | undefined;
   #skipUntil = 0;
 
   constructor(
@@ -75,14 +76,13 @@ export class Fleet {
     };
   }
 
-  /** Obtains a token through the store; a store token must beat `current`. */
   async obtain(
     mint: TokenFetcher,
     current: AccessToken | undefined,
     signal: AbortSignal,
   ): Promise<AccessToken> {
     const { store, key } = this.#binding;
-    if (this.#pendingInvalidation !== undefined) await this.#pendingInvalidation;
+    await this.#pendingInvalidation;
     const first = await this.#read(current);
     if (first.token !== undefined) return first.token;
     if (!first.ok || store.lock === undefined) return this.#mint(mint, signal);
@@ -107,19 +107,14 @@ export class Fleet {
     }
   }
 
-  /** Never takes `token` from the store again, and compare-and-deletes it there (awaited by the next refresh). */
+  // The next refresh awaits the compare-and-delete before it reads the store.
   invalidate(token: string): void {
     if (this.#rejected.includes(token)) return;
     this.#rejected.push(token);
     if (this.#rejected.length > REJECTED_MEMORY) this.#rejected.shift();
     const { store, key } = this.#binding;
     if (store.invalidate === undefined) return;
-    const run: Promise<void> = this.#call('invalidate', async () => store.invalidate!(await key, token)).then(
-      () => {
-        if (this.#pendingInvalidation === run) this.#pendingInvalidation = undefined;
-      },
-    );
-    this.#pendingInvalidation = run;
+    this.#pendingInvalidation = this.#call('invalidate', async () => store.invalidate!(await key, token));
   }
 
   async #mintUnderLock(
@@ -135,8 +130,10 @@ export class Fleet {
       if (again.token !== undefined) return again.token;
       const lockTtlMs = this.#binding.lockTtlMs ?? LOCK_TTL_MS;
       if (lock.extend !== undefined) {
-        const extend = lock.extend.bind(lock);
-        heartbeat = setInterval(() => void this.#call('extend', () => extend(lockTtlMs)), lockTtlMs / 3);
+        heartbeat = setInterval(
+          () => void this.#call('extend', () => lock.extend!(lockTtlMs)),
+          lockTtlMs / 3,
+        );
         heartbeat.unref?.();
       }
       return await this.#mint(mint, signal);
@@ -180,7 +177,7 @@ export class Fleet {
     return { ok: true, token };
   }
 
-  /** One store call, bounded; a failure is reported and pauses the store (`force` calls run anyway). */
+  // A failure is reported and pauses the store (`force` calls run anyway).
   async #call<T>(
     operation: TokenStoreFailure['operation'],
     run: () => Promise<T>,
@@ -205,28 +202,26 @@ export class Fleet {
       };
       timer = setTimeout(check, timeoutMs);
     });
+    let failure: TokenStoreFailure;
     try {
       const value = await Promise.race([attempt, timeout]);
       if (value !== TIMED_OUT) return { ok: true, value };
-      this.#failed({ operation, reason: 'timeout' });
+      failure = { operation, reason: 'timeout' };
     } catch (error) {
-      this.#failed({ operation, reason: 'error', error });
+      failure = { operation, reason: 'error', error };
     } finally {
       clearTimeout(timer);
     }
-    return { ok: false };
-  }
-
-  #failed(failure: TokenStoreFailure): void {
     this.#skipUntil = this.#now() + STORE_PAUSE_MS;
     this.#report(failure);
+    return { ok: false };
   }
 }
 
-const STORE_FAILURE_MESSAGES: Record<TokenStoreFailure['reason'], string> = {
-  error: 'unico-idcloud: token store call failed; using the in-memory token',
-  timeout: 'unico-idcloud: token store call timed out; using the in-memory token',
-  invalid: 'unico-idcloud: token store returned an unusable value; ignoring it',
+const STORE_FAILURE_MESSAGES = {
+  error: 'call failed; using the in-memory token',
+  timeout: 'call timed out; using the in-memory token',
+  invalid: 'returned an unusable value; ignoring it',
 };
 
 /** A store failure as a safe log line: the operation, the error's class name and code, never its message. */
@@ -247,5 +242,5 @@ export function describeStoreFailure(failure: TokenStoreFailure): {
     const code: unknown = (error as { code?: unknown }).code;
     if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(code)) fields['errorCode'] = code;
   }
-  return { message: STORE_FAILURE_MESSAGES[failure.reason], fields };
+  return { message: `unico-idcloud: token store ${STORE_FAILURE_MESSAGES[failure.reason]}`, fields };
 }

@@ -23,17 +23,13 @@ export interface WebCryptoKey {
   readonly extractable: boolean;
 }
 
-/**
- * A PKCS#8 key imported into WebCrypto on first use where `node:crypto` is missing (imports are
- * asynchronous, construction is not). The DER bytes stay in a closure and are zeroed once imported.
- */
+// Imported into WebCrypto on first use where `node:crypto` is missing: WebCrypto imports are
+// asynchronous and construction is not. load() rejects with a KeyImportError naming the defect.
 export interface DeferredKey {
   readonly kind: 'deferred-key';
-  /** Imports the key once; rejects with a {@link KeyImportError} naming the defect. */
   load(): Promise<CryptoKey>;
 }
 
-/** A deferred key could not be used; the message names the defect, never key material. */
 export class KeyImportError extends Error {
   constructor(message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -41,12 +37,10 @@ export class KeyImportError extends Error {
   }
 }
 
-/** A key ready for RS256. */
 export type SigningKey = KeyObject | CryptoKey | DeferredKey;
 
 type ImportedKey = { ok: true; key: SigningKey } | { ok: false; issue: FieldIssue };
 
-/** The part of `node:crypto` the SDK uses. */
 interface NodeCrypto {
   readonly createHash: typeof createHash;
   readonly createPrivateKey: typeof createPrivateKey;
@@ -60,10 +54,7 @@ const fail = (message: string): ImportedKey => ({
 const tooSmall = (bits: number, what = 'key') =>
   `is a ${bits}-bit RSA ${what}; RS256 needs at least 2048 bits`;
 
-/**
- * `node:crypto` without a top-level import (`process.getBuiltinModule`: Node ≥ 20.16, Bun, Deno,
- * workerd with `nodejs_compat`); `undefined` elsewhere, where the SDK signs through WebCrypto.
- */
+// process.getBuiltinModule: Node ≥ 20.16, Bun, Deno, workerd with nodejs_compat; elsewhere WebCrypto signs.
 export function loadNodeCrypto(): NodeCrypto | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {
@@ -76,11 +67,7 @@ export function loadNodeCrypto(): NodeCrypto | undefined {
   }
 }
 
-/**
- * Turns the configured key into a signing key once, at construction, so the PEM need not be kept.
- * A PEM becomes a checked `KeyObject`, or without `node:crypto` (`null` in tests) a
- * {@link DeferredKey}. The issue names the defect and never contains key material.
- */
+// At construction, so the PEM need not be kept. Issues name the defect, never key material.
 export function importPrivateKey(
   input: unknown,
   nodeCrypto: NodeCrypto | null = loadNodeCrypto() ?? null,
@@ -146,7 +133,6 @@ function checkCryptoKey(key: CryptoKey): ImportedKey {
   return bits < 2048 ? fail(tooSmall(bits, 'CryptoKey')) : { ok: true, key };
 }
 
-/** Whether `key` is imported on first use. */
 export function isDeferredKey(key: unknown): key is DeferredKey {
   return typeof key === 'object' && key !== null && (key as { kind?: unknown }).kind === 'deferred-key';
 }
@@ -186,7 +172,7 @@ const OTHER_KEY_TYPES: ReadonlyArray<readonly [string, string]> = [
   ['06032b6571', 'ed448'],
 ];
 
-/** The key type named by a PKCS#8 header (its first 32 bytes hold the algorithm OID), unless RSA. */
+// The first 32 bytes of a PKCS#8 key hold its algorithm OID.
 function nonRsaType(pkcs8: Uint8Array): string | undefined {
   const head = Array.from(pkcs8.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('');
   return OTHER_KEY_TYPES.find(([oid]) => head.includes(oid))?.[1];
@@ -201,7 +187,7 @@ const derLength = (n: number) => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82
 // INTEGER 0 (version), AlgorithmIdentifier { rsaEncryption, NULL }.
 const PKCS8_PREFIX = [2, 1, 0, 0x30, 0x0d, 6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 1, 5, 0];
 
-/** PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo (SEQUENCE { version, algorithm, OCTET STRING }). */
+// PKCS#8 PrivateKeyInfo: SEQUENCE { version, algorithm, OCTET STRING { the PKCS#1 key } }.
 function wrapPkcs1(pkcs1: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const octets = [0x04, ...derLength(pkcs1.length)];
   const size = PKCS8_PREFIX.length + octets.length + pkcs1.length;

@@ -5,7 +5,6 @@ import { Fleet, type TokenStoreBinding, type TokenStoreFailure } from './fleet.j
 import type { AccessToken } from './token-exchange.js';
 import type { TokenFetcher } from './token-provider.js';
 
-/** Timing of refreshes, and where the token is shared. */
 export interface TokenCacheOptions extends RefreshMargins {
   /** A background refresh failed (the current token keeps being served). */
   readonly onBackgroundError?: ((error: unknown) => void) | undefined;
@@ -35,11 +34,10 @@ export class TokenCache {
     this.#fleet = options.store && new Fleet(options.store, this.#now, options, options.onStoreError);
   }
 
-  /** The cached token while usable, else the shared refresh's; `signal` stops this caller's wait only. */
+  /** `signal` stops this caller's wait only; the shared refresh carries on. */
   async get(signal?: AbortSignal): Promise<string> {
     if (this.#closed.signal.aborted) throw new ClientClosedError();
-    // An abandoned caller must not start network work.
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) throw signal.reason; // an abandoned caller must not start network work
     const current = this.#current;
     const freshness = current && tokenFreshness(current, this.#now(), this.#options);
     if (current !== undefined && freshness !== 'stale') {
@@ -51,21 +49,19 @@ export class TokenCache {
     return (await raceSignal(this.#inflight ?? this.#refresh(), signal)).value;
   }
 
-  /** Drops the cached token (and the stored one) if it is still `token`, the one the API refused. */
+  /** Drops the cached (and stored) token if it is still `token`, the one the API refused. */
   invalidate(token: string): void {
     if (this.#closed.signal.aborted) return;
     if (this.#current?.value === token) this.#current = undefined;
     this.#fleet?.invalidate(token);
   }
 
-  /** Forgets the token and stops a refresh in flight; every later `get()` rejects at once. */
   close(): void {
     this.#closed.abort(new ClientClosedError());
     this.#current = undefined;
     this.#inflight = undefined;
   }
 
-  /** The cached token's expiry (epoch ms). */
   get expiresAt(): number | undefined {
     return this.#current?.expiresAt;
   }

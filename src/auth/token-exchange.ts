@@ -5,16 +5,14 @@ import { scrubText } from '../internal/redact.js';
 import type { TokenAttempt } from '../policy/token.js';
 import { tokenErrorSchema, tokenResponseSchema } from '../schemas/token.js';
 
-/** An access token and when it stops being valid. */
+/** `expiresAt`: epoch ms by the local clock; `lifetimeSeconds`: as granted by the server. */
 export interface AccessToken {
   readonly value: string;
-  /** Absolute expiry, epoch milliseconds (local clock). */
   readonly expiresAt: number;
-  /** Lifetime granted by the server, in seconds. */
   readonly lifetimeSeconds: number;
 }
 
-/** What one token request returned, before any retry decision; `attempt` is for the token policy. */
+// What one token request returned, before any retry decision; `attempt` is for the token policy.
 export type ExchangeOutcome = { readonly serverDateMs: number | undefined } & (
   | { readonly ok: true; readonly token: AccessToken }
   | { readonly ok: false; readonly error: TokenError; readonly attempt: TokenAttempt }
@@ -24,10 +22,7 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const MAX_TOKEN_BODY_BYTES = 64 * 1024;
 const UNICO_CODE = /\b(\d{1,2}\.\d{1,2}\.\d{1,3})\b/;
 
-/**
- * Posts one assertion to the token endpoint (JWT-bearer grant) and decodes the answer. Connection
- * failures are thrown as-is; HTTP-level failures come back as `{ ok: false }`.
- */
+// Connection failures are thrown as-is; HTTP-level failures come back as `{ ok: false }`.
 export async function exchangeAssertion(
   transport: Transport,
   tokenUrl: string,

@@ -3,9 +3,8 @@ import { type Transport, TransportError } from '../http/transport.js';
 import { createDeadline, type Deadline, sleep } from '../internal/signal.js';
 import { decideTokenStep, TOKEN_REJECTION_COOLDOWN_MS } from '../policy/token.js';
 import { type AssertionKey, AssertionSigningError, signAssertion } from './assertion.js';
-import { type AccessToken, type ExchangeOutcome, exchangeAssertion } from './token-exchange.js';
+import { type AccessToken, exchangeAssertion } from './token-exchange.js';
 
-/** Everything a token refresh needs. */
 export interface TokenProviderConfig {
   readonly transport: Transport;
   readonly tokenUrl: string;
@@ -14,14 +13,13 @@ export interface TokenProviderConfig {
   readonly key: AssertionKey;
   /** Budget of one refresh, all attempts included, in ms. */
   readonly timeoutMs: number;
-  /** Budget of each attempt, in ms (a slow attempt is abandoned and retried). @default timeoutMs */
+  /** A slow attempt is abandoned and retried. @default timeoutMs */
   readonly attemptTimeoutMs?: number | undefined;
-  /** Retries of network failures, timeouts, 429 and 5xx without a Unico code. */
   readonly maxRetries: number;
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
-/** Obtains one new token; rejects with a {@link TokenError}, or `signal.reason` once it fires. */
+// Rejects with a TokenError, or `signal.reason` once it fires.
 export type TokenFetcher = (signal: AbortSignal) => Promise<AccessToken>;
 
 // RS256 is deterministic and Unico forbids `jti`: equal `iat` and `exp` give byte-identical
@@ -32,10 +30,7 @@ const MAX_LIFETIME_SECONDS = 900;
 // The Date header has one-second resolution: a smaller skew is noise.
 const SKEW_THRESHOLD_MS = 2_000;
 
-/**
- * A loop that signs a fresh assertion per attempt, sends it, and asks {@link decideTokenStep} what
- * next. After a rejection it fails at once with that error for {@link TOKEN_REJECTION_COOLDOWN_MS}.
- */
+// Signs a fresh assertion per attempt, sends it, and asks the token policy what next.
 export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
   const claims = createClaims();
   let rejected: { readonly error: TokenError; readonly until: number } | undefined;
@@ -49,37 +44,45 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
       signal.aborted
         ? signal.reason
         : new TokenError(`${what} within ${config.timeoutMs} ms`, { reason: 'timeout', cause });
+    const { transport, tokenUrl, headers, issuer, audience, key, maxRetries } = config;
     let retries = 0;
     let freshAssertionUsed = false;
     try {
       for (;;) {
-        const assertion = await sign(config, claims.next(), deadline, stopped);
+        let assertion: string;
+        try {
+          assertion = await signAssertion({
+            issuer,
+            audience,
+            key,
+            ...claims.next(),
+            signal: deadline.signal,
+          });
+        } catch (err) {
+          if (deadline.signal.aborted) throw stopped(err, 'Signing the client assertion did not finish');
+          // Our own messages only: what a KMS client or jose threw stays in `cause`.
+          const what = err instanceof AssertionSigningError ? err.message : 'the key could not sign';
+          throw new TokenError(`Could not sign the client assertion: ${what}`, {
+            reason: 'signing',
+            cause: err,
+          });
+        }
         const attempt = createDeadline(
           Math.min(config.attemptTimeoutMs ?? config.timeoutMs, deadline.remainingMs() || 1),
           deadline.signal,
         );
-        let outcome: ExchangeOutcome | undefined;
         let thrown: unknown;
-        try {
-          const { transport, tokenUrl, headers } = config;
-          outcome = await exchangeAssertion(transport, tokenUrl, assertion, attempt.signal, headers);
-          claims.learnSkew(outcome.serverDateMs);
-        } catch (err) {
-          thrown = err;
-        } finally {
-          attempt.dispose();
-        }
+        const outcome = await exchangeAssertion(transport, tokenUrl, assertion, attempt.signal, headers)
+          .catch((err: unknown) => {
+            thrown = err;
+          })
+          .finally(() => attempt.dispose());
+        claims.learnSkew(outcome?.serverDateMs);
         if (deadline.signal.aborted) throw stopped(thrown);
         if (outcome?.ok) return outcome.token;
-        const step = decideTokenStep(
-          outcome?.attempt ?? { kind: 'failed', timedOut: attempt.signal.aborted },
-          {
-            retries,
-            maxRetries: config.maxRetries,
-            freshAssertionUsed,
-            remainingMs: deadline.remainingMs(),
-          },
-        );
+        const what = outcome?.attempt ?? { kind: 'failed', timedOut: attempt.signal.aborted };
+        const remainingMs = deadline.remainingMs();
+        const step = decideTokenStep(what, { retries, maxRetries, freshAssertionUsed, remainingMs });
         if (step.step === 'fresh-assertion') {
           freshAssertionUsed = true;
         } else if (step.step === 'retry') {
@@ -109,7 +112,7 @@ function unreachable(err: unknown, attempt: Deadline, reason: TokenError['reason
   return new TokenError(`Token endpoint unreachable (${what})`, { reason, cause: err });
 }
 
-/** Assertion claims: `iat` by the server's clock (learned from `Date`), a lifetime unused this second. */
+// `iat` by the server's clock (learned from `Date`), a lifetime unused this second.
 function createClaims() {
   let skewMs = 0;
   let second = 0;
@@ -133,21 +136,4 @@ function createClaims() {
       return { issuedAt, lifetimeSeconds: MIN_LIFETIME_SECONDS + offset };
     },
   };
-}
-
-/** Signs one assertion; any failure is a {@link TokenError}, since nothing can be sent without it. */
-async function sign(
-  { issuer, audience, key }: TokenProviderConfig,
-  claims: { issuedAt: number; lifetimeSeconds: number },
-  deadline: Deadline,
-  stopped: (cause: unknown, what: string) => unknown,
-): Promise<string> {
-  try {
-    return await signAssertion({ issuer, audience, key, ...claims, signal: deadline.signal });
-  } catch (err) {
-    if (deadline.signal.aborted) throw stopped(err, 'Signing the client assertion did not finish');
-    // Our own messages only: what a KMS client or jose threw stays in `cause`.
-    const what = err instanceof AssertionSigningError ? err.message : 'the key could not sign';
-    throw new TokenError(`Could not sign the client assertion: ${what}`, { reason: 'signing', cause: err });
-  }
 }

@@ -14,21 +14,17 @@ export interface TokenRefreshReport {
   readonly unicoCode?: string;
 }
 
-/** Everything the client's token machinery needs. */
 export interface TokenSourceConfig extends TokenProviderConfig {
-  /** Share the token through this store, under a key derived from `identity`. */
   readonly store?: { readonly store: TokenStore; readonly identity: TokenIdentity } | undefined;
   readonly onRefresh?: ((report: TokenRefreshReport) => void) | undefined;
-  /** A store call failed or timed out; `fields` and `message` are safe to log. */
+  /** `fields` and `message` are safe to log. */
   readonly onStoreProblem?: ((fields: Record<string, unknown>, message: string) => void) | undefined;
-  /** A background refresh failed (the current token is still served). */
   readonly onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
-/** The client's access tokens. */
 export type TokenSource = Pick<TokenCache, 'get' | 'invalidate' | 'close'>;
 
-/** Builds the refresh loop, the cache and, with a store, the shared-store protocol. */
+/** The refresh loop, the cache and, with a store, the shared-store protocol. */
 export function createTokenSource(config: TokenSourceConfig): TokenSource {
   const fetch = createTokenFetcher(config);
   const { onRefresh, onStoreProblem, store } = config;

@@ -1,14 +1,11 @@
 import type { TokenError } from '../errors.js';
 import { backoffMs } from '../http/retry.js';
 
-/**
- * After a token rejection, refreshes fail at once with the same error for this long (ms), sending
- * nothing: a refused key is refused again, and repeated bad attempts lock the account (1.2.18).
- */
+// After a rejection, refreshes fail at once with the same error for this long, sending nothing:
+// a refused key is refused again, and repeated bad attempts lock the account (1.2.18).
 export const TOKEN_REJECTION_COOLDOWN_MS = 60_000;
-/** Start a background refresh this long before expiry, in ms (scaled down for short tokens). */
+// Refresh in the background this long before expiry; below MIN_VALIDITY_MS a token is not served.
 export const REFRESH_AHEAD_MS = 5 * 60_000;
-/** Below this validity a token is not served, in ms (scaled down for short tokens). */
 export const MIN_VALIDITY_MS = 30_000;
 
 // Cured by one fresh assertion: expired (clock skew, corrected from the Date header) or reused.
@@ -27,7 +24,6 @@ export type TokenAttempt =
     }
   | { readonly kind: 'failed'; readonly timedOut: boolean };
 
-/** Where the refresh stands when an attempt ends. */
 export interface TokenRefreshState {
   /** Retries already made (the fresh-assertion retry is not counted). */
   readonly retries: number;
@@ -82,17 +78,13 @@ export function decideTokenStep(attempt: TokenAttempt, state: TokenRefreshState)
   return { step: 'fail', reason: 'rejected', cooldown: status >= 400 };
 }
 
-/** When to refresh: the margins before expiry, in ms. */
 export interface RefreshMargins {
   readonly refreshAheadMs: number;
   readonly minValidityMs: number;
 }
 
-/**
- * How usable a token is now: `due` is served while refreshed in the background, `stale` is not
- * served. Margins scale down to a quarter and a tenth of the lifetime, so a 60 s token is not stale
- * on arrival.
- */
+// `due`: served while refreshed in the background; `stale`: not served. Margins scale down to a
+// quarter and a tenth of the lifetime, so a 60 s token is not stale on arrival.
 export function tokenFreshness(
   token: { readonly expiresAt: number; readonly lifetimeSeconds: number },
   now: number,

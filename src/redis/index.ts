@@ -3,7 +3,7 @@ import type { StoredToken, TokenStore, TokenStoreLock } from '../auth/token-stor
 /** Which Redis client library a client comes from. */
 export type RedisClientKind = 'node-redis' | 'ioredis';
 
-/** The part of a node-redis (`redis` ≥ 4) client the store uses; connect it yourself. */
+/** The part of a node-redis (`redis` ≥ 4) client the store uses. */
 export interface NodeRedisClient {
   /** Sends one command, e.g. `['GET', key]`, and resolves to its reply. */
   sendCommand(args: readonly string[]): Promise<unknown>;
@@ -29,48 +29,26 @@ export interface RedisTokenStoreOptions {
 type Send = (args: readonly string[]) => Promise<unknown>;
 
 // Keeps a stored token that expires later than ARGV[2] (a slow, older refresh must not replace a
-// newer token), else writes ARGV[1] with a TTL of ARGV[3] ms.
+// newer token), else writes ARGV[1] with a TTL of ARGV[3] ms. A missing key decodes to cjson.null.
 const SET_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local ok, decoded = pcall(cjson.decode, current)
-  if ok and type(decoded) == 'table' and tonumber(decoded.expiresAt) and tonumber(decoded.expiresAt) > tonumber(ARGV[2]) then
-    return 0
-  end
-end
+local ok, t = pcall(cjson.decode, redis.call('GET', KEYS[1]) or 'null')
+if ok and type(t) == 'table' and tonumber(t.expiresAt) and tonumber(t.expiresAt) > tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`;
-
 // Compare-and-delete: drops the token only if it is still ARGV[1], the one the API refused.
 const INVALIDATE_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local ok, decoded = pcall(cjson.decode, current)
-if ok and type(decoded) == 'table' and decoded.accessToken == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
+local ok, t = pcall(cjson.decode, redis.call('GET', KEYS[1]) or 'null')
+if ok and type(t) == 'table' and t.accessToken == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-
-// Lock release and extension, only by the holder ARGV[1] that took it.
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-const EXTEND_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
+// Extends the lock by ARGV[2] ms, or without it releases it, only for the holder ARGV[1] that took it.
+const LOCK_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return redis.call('DEL', KEYS[1])`;
 
 /**
- * Creates a {@link TokenStore} on your connected Redis client, so a fleet shares one access token:
- * one process mints under a `SET NX PX` lock, the others read its token. See docs/token-store.md.
- * @param client - a node-redis (≥ 4) or ioredis (≥ 5) client, or `{ client, kind }`
- * @throws TypeError when `client` is neither (or `kind` does not match it)
- * @example
- * ```ts
- * const redis = createClient({ url: process.env.REDIS_URL });
- * redis.on('error', () => {}); // node-redis exits the process on an unhandled 'error' event
- * await redis.connect();
- * const client = new IdCloudClient({ ...options, tokenStore: createRedisTokenStore(redis) });
- * ```
+ * A {@link TokenStore} on your connected node-redis (≥ 4) or ioredis (≥ 5) client, so a fleet
+ * shares one access token (see docs/token-store.md). Throws a TypeError for anything else.
  */
 export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptions): TokenStore {
   const raw = adapt(client);
@@ -112,9 +90,9 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
       const taken = await send(['SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs))]);
       if (text(taken) !== 'OK') return undefined;
       return {
-        release: async () => void (await evalScript(RELEASE_SCRIPT, lockKey, owner)),
+        release: async () => void (await evalScript(LOCK_SCRIPT, lockKey, owner)),
         extend: async (ms: number) =>
-          Number(await evalScript(EXTEND_SCRIPT, lockKey, owner, String(ttl(ms)))) === 1,
+          Number(await evalScript(LOCK_SCRIPT, lockKey, owner, String(ttl(ms)))) === 1,
       };
     },
   };
@@ -160,15 +138,11 @@ function ttl(ms: number): number {
   return Math.max(1, Math.ceil(ms));
 }
 
-// Of a client's error only these are kept, when they look like identifiers: its class name, a Node
-// error code (ECONNREFUSED) or a known Redis error prefix; its message and fields can carry the
-// command's arguments, which hold the token.
+// Of a client's error only these are kept: its class name, a Node error code (ECONNREFUSED) or a
+// known Redis error prefix. Its message and fields can carry the command's arguments (the token).
 const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
-const REDIS_ERROR_PREFIXES = new Set(
-  'ERR WRONGTYPE NOAUTH WRONGPASS NOPERM NOSCRIPT READONLY LOADING BUSY MASTERDOWN MISCONF OOM CROSSSLOT CLUSTERDOWN TRYAGAIN MOVED ASK'.split(
-    ' ',
-  ),
-);
+const REDIS_ERROR =
+  /^(ERR|WRONGTYPE|NOAUTH|WRONGPASS|NOPERM|NOSCRIPT|READONLY|LOADING|BUSY|MASTERDOWN|MISCONF|OOM|CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED|ASK)(?![A-Z])/;
 
 function storeError(message: string, code: string | undefined, name = 'RedisStoreError'): Error {
   return Object.assign(new Error(message), { name, code });
@@ -177,12 +151,11 @@ function storeError(message: string, code: string | undefined, name = 'RedisStor
 function safeError(command: string, err: unknown): Error {
   const name = err instanceof Error && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : 'RedisStoreError';
   const code: unknown = (err as { code?: unknown } | null)?.code;
-  const prefix = err instanceof Error ? /^[A-Z]+/.exec(err.message)?.[0] : undefined;
   const safe =
     typeof code === 'string' && SAFE_CODE.test(code)
       ? code
-      : prefix !== undefined && REDIS_ERROR_PREFIXES.has(prefix)
-        ? prefix
+      : err instanceof Error
+        ? REDIS_ERROR.exec(err.message)?.[1]
         : undefined;
   const verb = /^[A-Z]{1,10}$/.test(command) ? command : 'command';
   return storeError(`Redis ${verb} failed${safe === undefined ? '' : ` (${safe})`}`, safe, name);
