@@ -2,14 +2,8 @@ import { raceSignal } from '../internal/signal.js';
 import { isDeferredKey, KeyImportError, type SigningKey } from './private-key.js';
 
 /**
- * Signs with a key held elsewhere (a KMS, an HSM): resolves to the RS256 (RSASSA-PKCS1-v1_5,
- * SHA-256) signature of the JWS signing input, as raw bytes. The SDK builds the JWS around it.
- * @param signingInput - `base64url(header).base64url(payload)` as UTF-8 bytes
- * @param options - `signal` fires when the refresh runs out of time or the client closes
- * @example
- * ```ts
- * const signer: AssertionSigner = async (input) => sign('sha256', input, privateKey);
- * ```
+ * Signs with a key held elsewhere (a KMS, an HSM): resolves to the raw RS256 signature of the JWS
+ * signing input; `signal` fires when the refresh runs out of time. See docs/recipes/kms-signer.md.
  */
 export type AssertionSigner = (
   signingInput: Uint8Array,

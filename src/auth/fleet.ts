@@ -51,6 +51,8 @@ type StoreRead = { readonly ok: boolean; readonly token?: AccessToken };
  */
 export class Fleet {
   readonly #binding: TokenStoreBinding;
+  readonly #fetch: TokenFetcher;
+  readonly #signal: AbortSignal;
   readonly #now: () => number;
   readonly #margins: RefreshMargins;
   readonly #report: (failure: TokenStoreFailure) => void;
@@ -58,13 +60,18 @@ export class Fleet {
   #pendingInvalidation: Promise<unknown> | undefined;
   #skipUntil = 0;
 
+  // `signal` is the cache's: it stops the refresh when the client closes.
   constructor(
     binding: TokenStoreBinding,
+    fetch: TokenFetcher,
+    signal: AbortSignal,
     now: () => number,
     margins: RefreshMargins,
     report: ((failure: TokenStoreFailure) => void) | undefined,
   ) {
     this.#binding = binding;
+    this.#fetch = fetch;
+    this.#signal = signal;
     this.#now = now;
     this.#margins = margins;
     this.#report = (failure) => {
@@ -76,34 +83,30 @@ export class Fleet {
     };
   }
 
-  async obtain(
-    mint: TokenFetcher,
-    current: AccessToken | undefined,
-    signal: AbortSignal,
-  ): Promise<AccessToken> {
+  async obtain(current: AccessToken | undefined): Promise<AccessToken> {
     const { store, key } = this.#binding;
     await this.#pendingInvalidation;
     const first = await this.#read(current);
     if (first.token !== undefined) return first.token;
-    if (!first.ok || store.lock === undefined) return this.#mint(mint, signal);
+    if (!first.ok || store.lock === undefined) return this.#mint();
 
     const lockTtlMs = this.#binding.lockTtlMs ?? LOCK_TTL_MS;
     const waitUntil = Date.now() + (this.#binding.lockWaitMs ?? LOCK_TTL_MS + 10_000);
     let pauseMs = FIRST_POLL_MS;
     for (;;) {
       const locked = await this.#call('lock', async () => store.lock!(await key, lockTtlMs));
-      if (!locked.ok) return this.#mint(mint, signal);
-      if (locked.value !== undefined) return this.#mintUnderLock(mint, current, locked.value, signal);
+      if (!locked.ok) return this.#mint();
+      if (locked.value !== undefined) return this.#mintUnderLock(current, locked.value);
       const leftMs = waitUntil - Date.now();
       if (leftMs <= 0) {
         this.#report({ operation: 'lock', reason: 'timeout' });
-        return this.#mint(mint, signal);
+        return this.#mint();
       }
-      await sleep(Math.min(pauseMs, leftMs), signal);
+      await sleep(Math.min(pauseMs, leftMs), this.#signal);
       pauseMs = Math.min(pauseMs * 2, MAX_POLL_MS);
       const polled = await this.#read(current);
       if (polled.token !== undefined) return polled.token;
-      if (!polled.ok) return this.#mint(mint, signal);
+      if (!polled.ok) return this.#mint();
     }
   }
 
@@ -117,12 +120,7 @@ export class Fleet {
     this.#pendingInvalidation = this.#call('invalidate', async () => store.invalidate!(await key, token));
   }
 
-  async #mintUnderLock(
-    mint: TokenFetcher,
-    current: AccessToken | undefined,
-    lock: TokenStoreLock,
-    signal: AbortSignal,
-  ): Promise<AccessToken> {
+  async #mintUnderLock(current: AccessToken | undefined, lock: TokenStoreLock): Promise<AccessToken> {
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     try {
       // The previous holder may have written its token just before we got the lock.
@@ -136,7 +134,7 @@ export class Fleet {
         );
         heartbeat.unref?.();
       }
-      return await this.#mint(mint, signal);
+      return await this.#mint();
     } finally {
       clearInterval(heartbeat);
       // Even while the store is paused: a lock left behind stalls the fleet.
@@ -144,8 +142,8 @@ export class Fleet {
     }
   }
 
-  async #mint(mint: TokenFetcher, signal: AbortSignal): Promise<AccessToken> {
-    const token = await mint(signal);
+  async #mint(): Promise<AccessToken> {
+    const token = await this.#fetch(this.#signal);
     const ttlMs = token.expiresAt - this.#now();
     if (ttlMs >= 1) {
       const { value: accessToken, expiresAt, lifetimeSeconds } = token;

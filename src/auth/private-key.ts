@@ -1,14 +1,12 @@
 // Type-only: the module itself loads on runtimes without `node:` modules (workerd, Vercel Edge).
-import type { createHash, createPrivateKey, KeyObject } from 'node:crypto';
+import type * as NodeCryptoModule from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { FieldIssue } from '../errors.js';
 
 /** What `serviceAccount.privateKey` accepts: PKCS#8 or PKCS#1 PEM, a `KeyObject` or a `CryptoKey`. */
 export type PrivateKeyInput = string | KeyObject | WebCryptoKey;
 
-/**
- * The shape of a WebCrypto `CryptoKey`, spelled out so the public types need neither the DOM lib
- * nor `@types/node` (without a global `CryptoKey` the option would silently accept anything).
- */
+/** A WebCrypto `CryptoKey`, spelled out so the public types need neither the DOM lib nor `@types/node`. */
 export interface WebCryptoKey {
   /** Must be `'private'`. */
   readonly type: 'private' | 'public' | 'secret';
@@ -41,11 +39,7 @@ export type SigningKey = KeyObject | CryptoKey | DeferredKey;
 
 type ImportedKey = { ok: true; key: SigningKey } | { ok: false; issue: FieldIssue };
 
-interface NodeCrypto {
-  readonly createHash: typeof createHash;
-  readonly createPrivateKey: typeof createPrivateKey;
-  readonly KeyObject: typeof KeyObject;
-}
+type NodeCrypto = Pick<typeof NodeCryptoModule, 'createHash' | 'createPrivateKey' | 'KeyObject'>;
 
 const fail = (message: string): ImportedKey => ({
   ok: false,

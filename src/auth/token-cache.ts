@@ -31,7 +31,9 @@ export class TokenCache {
     this.#fetch = fetch;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#fleet = options.store && new Fleet(options.store, this.#now, options, options.onStoreError);
+    this.#fleet =
+      options.store &&
+      new Fleet(options.store, fetch, this.#closed.signal, this.#now, options, options.onStoreError);
   }
 
   /** `signal` stops this caller's wait only; the shared refresh carries on. */
@@ -68,9 +70,7 @@ export class TokenCache {
 
   #refresh(): Promise<AccessToken> {
     const signal = this.#closed.signal;
-    const obtained = this.#fleet
-      ? this.#fleet.obtain(this.#fetch, this.#current, signal)
-      : this.#fetch(signal);
+    const obtained = this.#fleet ? this.#fleet.obtain(this.#current) : this.#fetch(signal);
     const run = obtained.then(
       (token) => {
         if (this.#inflight === run) this.#inflight = undefined;

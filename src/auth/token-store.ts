@@ -15,38 +15,25 @@ export interface StoredToken {
 export interface TokenStoreLock {
   /** Releases the lock if it is still this holder's. */
   release(): Promise<void>;
-  /**
-   * Optional: extends the lock to `ttlMs` from now if it is still this holder's (called every third
-   * of the time-to-live during a slow token request).
-   * @returns `false` when the lock was lost
-   */
+  /** Optional: extends the lock to `ttlMs` from now if still this holder's; `false` if it was lost. */
   extend?(ttlMs: number): Promise<boolean>;
 }
 
 /**
- * Where clients, in one process or across a fleet, share one access token instead of each minting
- * its own. Keys are opaque; values are only {@link StoredToken}s. Methods may throw: every call is
- * bounded, a failure goes to `logger.warn` and the client carries on in memory. `invalidate` and
- * `lock` are optional but make a fleet cheaper. See docs/token-store.md.
+ * Where clients, in one process or a fleet, share one access token. Methods may throw: the client
+ * bounds every call, logs a failure and carries on in memory. See docs/token-store.md.
  */
 export interface TokenStore {
   /** @returns the token stored under `key`, or `undefined` when there is none (or it expired) */
   get(key: string): Promise<StoredToken | undefined>;
-  /**
-   * Stores `token` under `key` for `ttlMs` (≥ 1), keeping the current value when it expires later
-   * (a slow, older refresh must not replace a newer token).
-   */
+  /** Stores `token` for `ttlMs` (≥ 1ms), unless the stored one expires later. */
   set(key: string, token: StoredToken, ttlMs: number): Promise<void>;
   /** Optional, atomic across processes: deletes the token under `key` only if it is still `accessToken`. */
   invalidate?(key: string, accessToken: string): Promise<void>;
-  /**
-   * Optional: takes the minting lock of `key` for `ttlMs` if nobody holds it (`SET NX PX` in Redis).
-   * @returns the lock, or `undefined` when another holder has it
-   */
+  /** Optional: takes the minting lock of `key` for `ttlMs`, or `undefined` when another holder has it. */
   lock?(key: string, ttlMs: number): Promise<TokenStoreLock | undefined>;
 }
 
-/** What identifies a token: one service account in one environment. */
 export interface TokenIdentity {
   readonly environment: string;
   readonly tokenUrl: string;
@@ -54,7 +41,7 @@ export interface TokenIdentity {
   readonly accountName: string;
 }
 
-/** @returns `unico-idcloud:token:<sha256>` of the identity (a contract with every process of a fleet) */
+// The format is a contract with every process of a fleet: never change it.
 export async function tokenStoreKey(parts: TokenIdentity): Promise<string> {
   // JSON keeps the parts apart: ('ab', 'c') and ('a', 'bc') must not collide.
   const material = JSON.stringify([parts.environment, parts.tokenUrl, parts.tenantId, parts.accountName]);
@@ -74,7 +61,7 @@ const storedTokenSchema = z.object({
   lifetimeSeconds: z.number().check(z.positive()),
 });
 
-/** Whether a value read from a store is a {@link StoredToken} (stores hold bytes written by anything). */
+// Stores hold bytes written by anything.
 export const isStoredToken = (value: unknown): value is StoredToken =>
   storedTokenSchema.safeParse(value).success;
 

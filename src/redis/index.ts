@@ -26,7 +26,7 @@ export interface RedisTokenStoreOptions {
   readonly kind?: RedisClientKind | undefined;
 }
 
-type Send = (args: readonly string[]) => Promise<unknown>;
+type Send = (command: string, ...args: string[]) => Promise<unknown>;
 
 // Keeps a stored token that expires later than ARGV[2] (a slow, older refresh must not replace a
 // newer token), else writes ARGV[1] with a TTL of ARGV[3] ms. A missing key decodes to cjson.null.
@@ -52,19 +52,19 @@ return redis.call('DEL', KEYS[1])`;
  */
 export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptions): TokenStore {
   const raw = adapt(client);
-  const send: Send = async (args) => {
+  const send: Send = async (command, ...args) => {
     try {
-      return await raw(args);
+      return await raw(command, ...args);
     } catch (err) {
-      throw safeError(args[0] ?? '', err);
+      throw safeError(command, err);
     }
   };
   const evalScript = (script: string, key: string, ...args: string[]) =>
-    send(['EVAL', script, '1', key, ...args]);
+    send('EVAL', script, '1', key, ...args);
 
   return {
     async get(key: string): Promise<StoredToken | undefined> {
-      const value = text(await send(['GET', key]));
+      const value = text(await send('GET', key));
       if (value === undefined) return undefined;
       try {
         return JSON.parse(value) as StoredToken; // the SDK checks the shape
@@ -87,7 +87,7 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
     async lock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
       const lockKey = `${key}:lock`;
       const owner = crypto.randomUUID();
-      const taken = await send(['SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs))]);
+      const taken = await send('SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs)));
       if (text(taken) !== 'OK') return undefined;
       return {
         release: async () => void (await evalScript(LOCK_SCRIPT, lockKey, owner)),
@@ -109,11 +109,11 @@ function adapt(input: RedisClient | RedisTokenStoreOptions): Send {
   // ioredis has both call() and a sendCommand(Command) of its own; node-redis has no call().
   if ((kind ?? 'ioredis') === 'ioredis' && hasMethod(client, 'call')) {
     const io = client as IoRedisClient;
-    return ([command, ...args]) => io.call(command as string, ...args);
+    return (command, ...args) => io.call(command, ...args);
   }
   if ((kind ?? 'node-redis') === 'node-redis' && hasMethod(client, 'sendCommand')) {
     const node = client as NodeRedisClient;
-    return (args) => node.sendCommand([...args]);
+    return (...args) => node.sendCommand(args);
   }
   throw notAClient();
 }
@@ -157,6 +157,5 @@ function safeError(command: string, err: unknown): Error {
       : err instanceof Error
         ? REDIS_ERROR.exec(err.message)?.[1]
         : undefined;
-  const verb = /^[A-Z]{1,10}$/.test(command) ? command : 'command';
-  return storeError(`Redis ${verb} failed${safe === undefined ? '' : ` (${safe})`}`, safe, name);
+  return storeError(`Redis ${command} failed${safe === undefined ? '' : ` (${safe})`}`, safe, name);
 }
