@@ -47,15 +47,11 @@ export async function exchangeAssertion(
     const parsed = tokenResponseSchema.safeParse(json);
     if (!parsed.success) {
       const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || 'body'))].join(', ');
-      return {
-        ok: false,
-        attempt: { kind: 'unreadable' },
-        serverDateMs,
-        error: new TokenError(`Token endpoint returned an unusable body (${fields})`, {
-          httpStatus: res.status,
-          reason: 'invalid-response',
-        }),
-      };
+      const error = new TokenError(`Token endpoint returned an unusable body (${fields})`, {
+        httpStatus: res.status,
+        reason: 'invalid-response',
+      });
+      return { ok: false, attempt: { kind: 'unreadable' }, serverDateMs, error };
     }
     const lifetimeSeconds = parsed.data.expires_in;
     return {

@@ -28,30 +28,23 @@ export type TokenSource = Pick<TokenCache, 'get' | 'invalidate' | 'close'>;
 export function createTokenSource(config: TokenSourceConfig): TokenSource {
   const fetch = createTokenFetcher(config);
   const { onRefresh, onStoreProblem, store } = config;
-  const observed: TokenFetcher =
-    onRefresh === undefined
-      ? fetch
-      : async (signal) => {
-          const started = performance.now();
-          const durationMs = () => Math.round((performance.now() - started) * 1000) / 1000;
-          try {
-            const token = await fetch(signal);
-            onRefresh({
-              durationMs: durationMs(),
-              outcome: 'success',
-              expiresInSeconds: token.lifetimeSeconds,
-            });
-            return token;
-          } catch (err) {
-            onRefresh({
-              durationMs: durationMs(),
-              outcome: 'failure',
-              ...(IdCloudError.is(err) && { errorCode: err.code }),
-              ...(err instanceof TokenError && err.unicoCode !== undefined && { unicoCode: err.unicoCode }),
-            });
-            throw err;
-          }
-        };
+  const observed: TokenFetcher = async (signal) => {
+    const started = performance.now();
+    const report = (details: Omit<TokenRefreshReport, 'durationMs'>) =>
+      onRefresh?.({ durationMs: Math.round((performance.now() - started) * 1000) / 1000, ...details });
+    try {
+      const token = await fetch(signal);
+      report({ outcome: 'success', expiresInSeconds: token.lifetimeSeconds });
+      return token;
+    } catch (err) {
+      report({
+        outcome: 'failure',
+        ...(IdCloudError.is(err) && { errorCode: err.code }),
+        ...(err instanceof TokenError && err.unicoCode !== undefined && { unicoCode: err.unicoCode }),
+      });
+      throw err;
+    }
+  };
   return new TokenCache(observed, {
     refreshAheadMs: REFRESH_AHEAD_MS,
     minValidityMs: MIN_VALIDITY_MS,
