@@ -114,6 +114,81 @@ describe('properties', () => {
     );
   });
 
+  it('accepts an input exactly when every field is valid; each wrong field gets its own issue with a message', async () => {
+    // Each field: a valid value, or one that is wrong for a known reason (and must be named).
+    const field = (valid: string[], invalid: string[]) =>
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...valid).map((value) => ({ value, ok: true })) },
+        { weight: 1, arbitrary: fc.constantFrom(...invalid).map((value) => ({ value, ok: false })) },
+      );
+    const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
+    const subjectFields = {
+      code: field(CPF_VECTORS, [
+        '52998224726',
+        '5299822472',
+        '529.982.247-2',
+        '529982247-25x',
+        'x52998224725',
+      ]),
+      name: field(['Luke Skywalker', 'Leia Organa', 'Han'], ['', ' Han', 'Han ', 'Obi  Wan']),
+      gender: optional(field(['M', 'F'], ['X', 'm', ''])),
+      birthDate: optional(
+        field(['2000-05-20', '1988-02-29'], ['2023-02-30', '20/05/2000', 'x2000-05-20', '2000-05-20x']),
+      ),
+      email: optional(field(['luke@example.com', 'a.b+c@d.org'], ['luke', 'luke@', '@example.com'])),
+      phone: optional(
+        field(
+          ['5511988887777', '1199998888'],
+          ['123', '+5511988887777', '5511988887777x', '55 11 98888 7777'],
+        ),
+      ),
+      clientReference: optional(
+        field(['ref_123', 'r', 'x'.repeat(256)], ['has space', '', ' lead', 'trail ', 'x'.repeat(257)]),
+      ),
+    };
+    const inputs = fc.record({
+      subject: fc.record(subjectFields, { requiredKeys: ['code', 'name'] }),
+      useCase: field(['Onboarding', 'KYC'], ['', '   ']),
+      subsidiaryId: optional(field(['7d8f2b1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b'], ['not-a-uuid', '7d8f2b1a'])),
+    });
+    await fc.assert(
+      fc.asyncProperty(inputs, async ({ subject, useCase, subsidiaryId }) => {
+        const wrong: string[] = [];
+        const plain: Record<string, string> = {};
+        for (const [key, f] of Object.entries(subject)) {
+          if (f === undefined) continue;
+          plain[key] = f.value;
+          if (!f.ok) wrong.push(`subject.${key}`);
+        }
+        if (!useCase.ok) wrong.push('useCase');
+        if (subsidiaryId !== undefined && !subsidiaryId.ok) wrong.push('subsidiaryId');
+        const { client, apiRequests } = transportAnswering(() => ({
+          status: 200,
+          body: '{"id":"p","status":3,"unicoId":{"result":"yes"}}',
+        }));
+        const outcome = await client
+          .createProcess({
+            subject: plain as never,
+            useCase: useCase.value,
+            imageBase64: PNG,
+            ...(subsidiaryId === undefined ? {} : { subsidiaryId: subsidiaryId.value }),
+          })
+          .catch((err: unknown) => err);
+        if (wrong.length === 0) {
+          expect(outcome, String(outcome)).toMatchObject({ kind: 'verified' });
+          expect(apiRequests).toHaveLength(1);
+          return;
+        }
+        expect(outcome, 'a wrong field was accepted').toBeInstanceOf(InvalidInputError);
+        expect(apiRequests).toHaveLength(0);
+        const issues = (outcome as InvalidInputError).issues;
+        expect([...new Set(issues.map((i) => i.path))].sort()).toEqual(wrong.sort());
+        for (const issue of issues) expect(issue.message.length, issue.path).toBeGreaterThan(10);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('decodes any JSON value to a result or issues, never an exception', () => {
     fc.assert(
       fc.property(
