@@ -85,13 +85,15 @@ export async function runCall(
   let tokenRefreshed = false;
   let maybeSentBefore = false;
   for (let attemptNo = 1; ; attemptNo++) {
-    const attempt = startAttempt(endsAt, attemptTimeoutMs, options.signal);
+    // The token wait is bounded by the call only; the attempt's own budget starts once it is sent.
+    const attempt = startAttempt(endsAt, Number.POSITIVE_INFINITY, options.signal);
     let outcome: AttemptOutcome;
     let token: string | undefined;
     let event: RequestStartEvent | undefined;
     let t0 = 0;
     try {
       token = await tokenFor(tokens, attempt.signal, requestId);
+      attempt.arm(attemptTimeoutMs);
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
         apikey: config.apiKey,
@@ -130,7 +132,8 @@ export async function runCall(
         kind: 'response',
         httpStatus: status,
         unicoCode: apiError?.code,
-        description: apiError?.text === undefined ? undefined : scrubText(apiError.text, exchange.sensitive),
+        description:
+          apiError?.text === undefined ? undefined : scrubText(apiError.text, [...exchange.sensitive, token]),
         retryAfterMs: parseRetryAfter(response.headers['retry-after']),
       };
     } catch (err) {

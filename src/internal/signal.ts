@@ -8,13 +8,15 @@ export interface AttemptSignal {
   readonly signal: AbortSignal;
   /** Which of the three fired, or `undefined` while none has. */
   stop(): AttemptStop | undefined;
+  /** Restarts the attempt's own budget from now (still bounded by the call's end), in ms. */
+  arm(attemptMs: number): void;
   dispose(): void;
 }
 
 /**
  * Starts the signal of one attempt: one controller, one timer, one listener, however many budgets.
  * @param endsAt - when the whole call's budget ends (epoch ms)
- * @param attemptMs - the attempt's own budget in ms
+ * @param attemptMs - the attempt's own budget in ms (`Infinity`: the call's end only)
  * @param parent - the caller's signal, if any
  * @returns the attempt's signal; call `dispose()` when the attempt settles
  */
@@ -26,20 +28,24 @@ export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSi
     why = reason;
     controller.abort(value);
   };
-  const leftMs = endsAt - Date.now();
-  const reason: AttemptStop = attemptMs < leftMs ? 'attempt-timeout' : 'call-timeout';
-  const timer = setTimeout(
-    () => stop(reason, new DOMException('The operation timed out', 'TimeoutError')),
-    Math.max(0, Math.min(attemptMs, leftMs)),
-  );
-  // An unref'd timer never holds a process (or a frozen Lambda) open by itself.
-  timer.unref?.();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (ms: number) => {
+    clearTimeout(timer);
+    const leftMs = endsAt - Date.now();
+    const reason: AttemptStop = ms < leftMs ? 'attempt-timeout' : 'call-timeout';
+    const timeout = () => stop(reason, new DOMException('The operation timed out', 'TimeoutError'));
+    timer = setTimeout(timeout, Math.max(0, Math.min(ms, leftMs)));
+    // An unref'd timer never holds a process (or a frozen Lambda) open by itself.
+    timer.unref?.();
+  };
+  arm(attemptMs);
   const onAbort = () => stop('aborted', parent?.reason);
   if (parent?.aborted) onAbort();
   else parent?.addEventListener('abort', onAbort, { once: true });
   return {
     signal: controller.signal,
     stop: () => why,
+    arm,
     dispose: () => {
       clearTimeout(timer);
       parent?.removeEventListener('abort', onAbort);
