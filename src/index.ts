@@ -3,6 +3,7 @@ export type { AssertionSigner } from './auth/assertion.js';
 export type { PrivateKeyInput, WebCryptoKey } from './auth/private-key.js';
 export type { StoredToken, TokenStore, TokenStoreLock } from './auth/token-store.js';
 export { MemoryTokenStore } from './auth/token-store.js';
+export type { TokenRefreshEvent } from './auth/tokens.js';
 export type { CallOptions } from './client/call.js';
 export type { GetProcessOptions } from './client/client.js';
 export { IdCloudClient } from './client/client.js';
@@ -16,7 +17,6 @@ export type {
   RequestEndEvent,
   RequestStartEvent,
   RetryEvent,
-  TokenRefreshEvent,
 } from './client/observability.js';
 export type { ClientOptions, ServiceAccount } from './client/options.js';
 export type { WaitForResultOptions } from './client/wait.js';

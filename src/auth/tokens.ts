@@ -5,18 +5,23 @@ import { TokenCache } from './token-cache.js';
 import { createTokenFetcher, type TokenFetcher, type TokenProviderConfig } from './token-provider.js';
 import { type TokenIdentity, type TokenStore, tokenStoreKey } from './token-store.js';
 
-/** What a token refresh reports to hooks, diagnostics channels and the logger. */
-export interface TokenRefreshReport {
+/** A token refresh finished. */
+export interface TokenRefreshEvent {
+  /** Time the refresh took, all its attempts included, in ms. */
   readonly durationMs: number;
+  /** Whether a token was obtained. */
   readonly outcome: 'success' | 'failure';
-  readonly expiresInSeconds?: number;
-  readonly errorCode?: string;
-  readonly unicoCode?: string;
+  /** Lifetime granted, in seconds, on success. */
+  readonly expiresInSeconds?: number | undefined;
+  /** The SDK error code, on failure (`ERR_TOKEN`). */
+  readonly errorCode?: string | undefined;
+  /** Dotted Unico code (e.g. `1.2.22`), on failure. */
+  readonly unicoCode?: string | undefined;
 }
 
 export interface TokenSourceConfig extends TokenProviderConfig {
   readonly store?: { readonly store: TokenStore; readonly identity: TokenIdentity } | undefined;
-  readonly onRefresh?: ((report: TokenRefreshReport) => void) | undefined;
+  readonly onRefresh?: ((report: TokenRefreshEvent) => void) | undefined;
   /** `fields` and `message` are safe to log. */
   readonly onStoreProblem?: ((fields: Record<string, unknown>, message: string) => void) | undefined;
   readonly onBackgroundError?: ((error: unknown) => void) | undefined;
@@ -30,7 +35,7 @@ export function createTokenSource(config: TokenSourceConfig): TokenSource {
   const { onRefresh, onStoreProblem, store } = config;
   const observed: TokenFetcher = async (signal) => {
     const started = performance.now();
-    const report = (details: Omit<TokenRefreshReport, 'durationMs'>) =>
+    const report = (details: Omit<TokenRefreshEvent, 'durationMs'>) =>
       onRefresh?.({ durationMs: Math.round((performance.now() - started) * 1000) / 1000, ...details });
     try {
       const token = await fetch(signal);

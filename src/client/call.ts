@@ -1,3 +1,4 @@
+import type { TokenSource } from '../auth/tokens.js';
 import {
   AbortedError,
   ClientClosedError,
@@ -29,10 +30,7 @@ export interface CallOptions {
 }
 
 /** The token machinery as a call sees it. */
-export interface Tokens {
-  get(signal: AbortSignal): Promise<string>;
-  invalidate(token: string): void;
-}
+type Tokens = Pick<TokenSource, 'get' | 'invalidate'>;
 
 /** What a call needs from its client. `refusedFreshToken` is shared by every call of the client. */
 export interface CallContext {

@@ -1,3 +1,4 @@
+import type { TokenRefreshEvent } from '../auth/tokens.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -60,20 +61,6 @@ export interface RetryEvent {
   readonly reason: 'not-sent' | 'rate-limited' | 'token-rejected' | 'outcome-unknown';
   /** Wait before the next attempt, in ms. */
   readonly delayMs: number;
-}
-
-/** A token refresh finished. */
-export interface TokenRefreshEvent {
-  /** Time the refresh took, all its attempts included, in ms. */
-  readonly durationMs: number;
-  /** Whether a token was obtained. */
-  readonly outcome: 'success' | 'failure';
-  /** Lifetime granted, in seconds, on success. */
-  readonly expiresInSeconds?: number | undefined;
-  /** The SDK error code, on failure (`ERR_TOKEN`). */
-  readonly errorCode?: string | undefined;
-  /** Dotted Unico code (e.g. `1.2.22`), on failure. */
-  readonly unicoCode?: string | undefined;
 }
 
 /**

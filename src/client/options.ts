@@ -1,5 +1,10 @@
 import type { Dispatcher } from 'undici';
-import { type AssertionKey, type AssertionSigner, externalSigner } from '../auth/assertion.js';
+import {
+  type AssertionKey,
+  type AssertionSigner,
+  assertionIssuer,
+  externalSigner,
+} from '../auth/assertion.js';
 import { importPrivateKey, type PrivateKeyInput } from '../auth/private-key.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { type FieldIssue, InvalidConfigError } from '../errors.js';
@@ -209,7 +214,7 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     throw new InvalidConfigError(issues);
   return {
     environment,
-    issuer: `${accountName}@${tenantId}.iam.acesso.io`,
+    issuer: assertionIssuer(accountName, tenantId),
     key,
     apiKey: apiKey as string,
     timeoutMs,
