@@ -1,5 +1,3 @@
-/** Hosts of each Unico environment (spec §1). */
-
 /** A custom environment, for tests, the emulator and proxies. */
 export interface CustomEnvironment {
   /** Base URL of the API, e.g. `https://api.id.uat.unico.app` (no `/processes/v1`). */
@@ -14,23 +12,17 @@ export interface CustomEnvironment {
 export type Environment = 'uat' | 'production' | CustomEnvironment;
 
 /**
- * The resolved URLs the client talks to.
+ * The resolved URLs the client talks to (`apiBaseUrl` without a trailing slash).
  * @inline
  */
-export interface ResolvedEnvironment {
+export type ResolvedEnvironment = Required<CustomEnvironment> & {
   /** `'uat'`, `'production'` or `'custom'`. */
   readonly name: string;
-  /** Base URL of the API, without a trailing slash. */
-  readonly apiBaseUrl: string;
-  /** Full URL of the token endpoint. */
-  readonly tokenUrl: string;
-  /** The assertion's `aud`. */
-  readonly audience: string;
-}
+};
 
 /**
- * The hosts of Unico's two environments, as `environment: 'uat'` and `'production'` resolve them
- * (spec §1). Deeply frozen (clients hold these objects); for reference and for allow-listing egress.
+ * The hosts of Unico's two environments (spec §1), deeply frozen: clients hold these objects.
+ * For reference and for allow-listing egress.
  */
 export const ENVIRONMENTS: Readonly<Record<'uat' | 'production', ResolvedEnvironment>> = Object.freeze({
   uat: Object.freeze({
