@@ -9,16 +9,10 @@ const MARKS = /\p{M}/gu;
 const NOT_ALNUM = /[^\p{L}\p{N}]/gu;
 
 /**
- * Cleans server text before it goes on an error: removes every value of the call wherever it
- * appears — in any letter case, with or without accents, spacing or punctuation ("NOME LUKE
- * SKYWALKER", "LUKE@UNICO.IO", "+55 (19) 97255-70707") — CPF-shaped numbers and long opaque blobs,
- * and truncates. Scrubbing whole text before truncating, so a cut cannot let half a CPF through.
- * @param text - server-provided text
- * @param known - sensitive values of the current call
- * @returns text safe to keep on an error
+ * Removes the call's values in any case, accents, spacing or punctuation ("LUKE@UNICO.IO"),
+ * CPF-shaped numbers and long blobs, then truncates (after, so a cut cannot let half a CPF through).
  */
 export function scrubText(text: string, known: readonly string[] = []): string {
-  // Matched in decomposed form, each letter with or without accents; recomposed at the end.
   let out = text.normalize('NFD');
   for (const value of known) {
     const chars = [...value.normalize('NFD').replace(MARKS, '').replace(NOT_ALNUM, '')];

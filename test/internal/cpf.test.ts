@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeCpf, isValidCpf, normalizeCpf } from '../../src/internal/cpf.js';
+import { isValidCpf, normalizeCpf } from '../../src/internal/cpf.js';
 
 describe('normalizeCpf', () => {
   it('keeps a CPF given as 11 digits unchanged', () => {
@@ -25,7 +25,7 @@ describe('normalizeCpf', () => {
 });
 
 // Vectors computed apart from the code under test (by hand for the first digits, by a separate
-// script for the rest), never by the SDK's own completeCpf.
+// script for the rest), never by the code under test.
 const VALID = [
   ['52998224725', 'remainders 2 and 5'],
   ['11144477735', 'remainders 3 and 5'],
@@ -73,8 +73,10 @@ describe('isValidCpf', () => {
   );
 });
 
-describe('completeCpf', () => {
-  it.each(VALID)('appends the two check digits of %s', (cpf) => {
-    expect(completeCpf(cpf.slice(0, 9))).toBe(cpf);
+describe('check digits', () => {
+  it.each(VALID)('only the two check digits of %s complete its first nine digits', (cpf) => {
+    const suffixes = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+    const accepted = suffixes.filter((suffix) => isValidCpf(`${cpf.slice(0, 9)}${suffix}`));
+    expect(accepted).toEqual([cpf.slice(9)]);
   });
 });
