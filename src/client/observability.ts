@@ -6,13 +6,13 @@ import { VERSION } from '../version.js';
  * loggers and `console` both fit. Fields never contain bodies, tokens, keys or personal data.
  */
 export interface Logger {
-  /** Normal operation: one line per attempt and per token refresh. @param fields - context @param message - what happened */
+  /** Normal operation: one line per attempt and per token refresh. */
   debug(fields: Record<string, unknown>, message: string): void;
-  /** Retries. @param fields - context @param message - what happened */
+  /** Retries. */
   info(fields: Record<string, unknown>, message: string): void;
-  /** Problems the SDK recovered from (a failed background refresh, a token store down). @param fields - context @param message - what happened */
+  /** Problems the SDK recovered from (a failed background refresh, a token store down). */
   warn(fields: Record<string, unknown>, message: string): void;
-  /** Failures. @param fields - context @param message - what happened */
+  /** Failures. */
   error(fields: Record<string, unknown>, message: string): void;
 }
 
@@ -45,14 +45,8 @@ export interface RequestEndEvent extends RequestStartEvent {
   readonly unicoCode?: string | undefined;
 }
 
-/** The SDK is about to retry a call. */
-export interface RetryEvent {
-  /** The call's request id (sent as `X-Request-Id`). */
-  readonly requestId: string;
-  /** Which SDK call is retrying. */
-  readonly operation: Operation;
-  /** The attempt number that will be sent next. */
-  readonly attempt: number;
+/** The SDK is about to retry a call; `attempt` is the number of the attempt it sends next. */
+export interface RetryEvent extends Pick<RequestStartEvent, 'requestId' | 'operation' | 'attempt'> {
   /**
    * Why: `'not-sent'` (the previous attempt provably never reached Unico), `'rate-limited'` (429),
    * `'token-rejected'` (401: retried once with a new token), `'outcome-unknown'` (5xx, lost
@@ -68,13 +62,13 @@ export interface RetryEvent {
  * never bodies, tokens, keys or personal data. A hook that throws is ignored.
  */
 export interface Hooks {
-  /** An HTTP attempt is about to be sent. @param event - call, attempt and path */
+  /** An HTTP attempt is about to be sent. */
   onRequestStart?(event: RequestStartEvent): void;
-  /** An HTTP attempt finished, with a response or a failure. @param event - duration, status and codes */
+  /** An HTTP attempt finished, with a response or a failure. */
   onRequestEnd?(event: RequestEndEvent): void;
-  /** The SDK is about to retry a call. @param event - reason and delay */
+  /** The SDK is about to retry a call. */
   onRetry?(event: RetryEvent): void;
-  /** A token refresh finished. @param event - outcome, duration and, on failure, codes */
+  /** A token refresh finished: outcome, duration and, on failure, codes. */
   onTokenRefresh?(event: TokenRefreshEvent): void;
 }
 
@@ -105,13 +99,7 @@ export interface Observer {
   tokenRefresh(event: TokenRefreshEvent): void;
 }
 
-/**
- * Builds the fan-out, or nothing when there is no hook and no logger: the client then builds no
- * event object at all (`observer?.retry({...})`).
- * @param hooks - the caller's hooks
- * @param logger - the caller's logger
- * @returns the emitters, or `undefined`
- */
+/** The fan-out, or `undefined` without hooks and logger: the client then builds no event at all. */
 export function createObserver(hooks: Hooks | undefined, logger: Logger | undefined): Observer | undefined {
   if (hooks === undefined && logger === undefined) return undefined;
   const fire = <T>(hook: ((event: T) => void) | undefined, event: T) => {
@@ -128,10 +116,8 @@ export function createObserver(hooks: Hooks | undefined, logger: Logger | undefi
     },
     requestEnd(event, responseHeaders) {
       fire(hooks?.onRequestEnd, event);
-      const fields = responseHeaders
-        ? { ...event, responseHeaders: pick(responseHeaders, RESPONSE_HEADERS) }
-        : event;
-      logger?.debug({ ...fields }, 'unico-idcloud: request finished');
+      const headers = responseHeaders && { responseHeaders: pick(responseHeaders, RESPONSE_HEADERS) };
+      logger?.debug({ ...event, ...headers }, 'unico-idcloud: request finished');
     },
     retry(event) {
       fire(hooks?.onRetry, event);
@@ -145,20 +131,13 @@ export function createObserver(hooks: Hooks | undefined, logger: Logger | undefi
   };
 }
 
-function pick(
-  headers: Readonly<Record<string, string | undefined>>,
-  allowed: readonly string[],
-): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const name of allowed) if (headers[name] !== undefined) out[name] = headers[name];
-  return out;
+function pick(headers: Readonly<Record<string, string | undefined>>, allowed: readonly string[]) {
+  return Object.fromEntries(
+    allowed.filter((name) => headers[name] !== undefined).map((n) => [n, headers[n]]),
+  );
 }
 
-/**
- * `unico-idcloud/<version> <runtime>/<version>[ <app>/<version>]`.
- * @param app - optional wrapping SDK or application
- * @returns the User-Agent value
- */
+/** `unico-idcloud/<version> <runtime>/<version>[ <app>/<version>]`. */
 export function userAgent(app?: AppInfo): string {
   const suffix = app === undefined ? '' : ` ${app.name}${app.version === undefined ? '' : `/${app.version}`}`;
   return `unico-idcloud/${VERSION} ${runtime()}${suffix}`;
