@@ -1,8 +1,5 @@
-/**
- * The decision core of an API call: pure (no I/O, no timers, no clock). Given what one attempt
- * provably did and the call's state, it says what happens next. Every row of the retry table in
- * docs/reliability.md is a row of test/policy/call.test.ts.
- */
+// The decision core of an API call: pure (no I/O, no timers, no clock). Every row of the retry table
+// in docs/reliability.md is a row of test/policy/call.test.ts.
 import {
   AbortedError,
   ApiError,
@@ -19,11 +16,10 @@ export type AttemptOutcome =
   | {
       readonly kind: 'response';
       readonly httpStatus: number;
-      /** Unico's application code from an error body. */
       readonly unicoCode?: string | undefined;
-      /** Unico's error text, already scrubbed of the caller's personal data. */
+      /** Already scrubbed of the caller's personal data. */
       readonly description?: string | undefined;
-      /** `Retry-After`, as asked (uncapped), in ms. */
+      /** `Retry-After` as asked (uncapped), in ms. */
       readonly retryAfterMs?: number | undefined;
     }
   | {
@@ -35,31 +31,26 @@ export type AttemptOutcome =
       readonly cause?: unknown;
     };
 
-/** The call's state when the attempt ended. */
+/** The call's state when the attempt ended; durations in ms. */
 export interface CallState {
   readonly requestId: string;
-  /** Retries used so far (a token refresh after a 401 is not counted). */
+  /** A token refresh after a 401 is not counted. */
   readonly retries: number;
   readonly maxRetries: number;
   /** This call already resent with a new token after a 401. */
   readonly tokenRefreshed: boolean;
-  /** False while the API keeps refusing freshly minted tokens (see {@link Step}). */
+  /** False while the API keeps refusing freshly minted tokens. */
   readonly refreshAllowed: boolean;
-  /** Time left in the call's budget, in ms. */
   readonly remainingMs: number;
-  /** Budgets, for the errors that name them, in ms. */
   readonly timeoutMs: number;
   readonly attemptTimeoutMs: number;
   /** A retry cannot create anything (GET), or the caller opted in to retrying unknown outcomes. */
   readonly retryMaybeSent: boolean;
-  /** Jitter source in [0, 1). */
   readonly random: () => number;
 }
 
-/** Why a call is retried. */
 export type RetryReason = 'not-sent' | 'rate-limited' | 'token-rejected' | 'outcome-unknown';
 
-/** The next step of a call. */
 export type Step =
   | { readonly do: 'return' }
   | { readonly do: 'retry'; readonly reason: RetryReason; readonly delayMs: number }
@@ -75,16 +66,10 @@ const TOKEN_REFUSED_CODES = new Set(['10501', '10502']);
 /** Longest wait the SDK spends on one `Retry-After` itself, in ms; a longer ask is reported. */
 export const MAX_WAIT_MS = 60_000;
 
-/**
- * Decides what follows one attempt.
- * @param outcome - what the attempt provably did
- * @param state - the call's state
- * @returns return the body, retry after a delay, or throw an error
- */
 export function nextStep(outcome: AttemptOutcome, state: CallState): Step {
-  const context = { requestId: state.requestId };
   if (outcome.kind === 'failure') return afterFailure(outcome, state);
-  const { httpStatus: status, unicoCode } = outcome;
+  const { httpStatus: status, unicoCode, retryAfterMs } = outcome;
+  const { requestId, retries, random } = state;
   if (status >= 200 && status < 300) return { do: 'return' };
   if (status === 401 || (status === 403 && unicoCode !== undefined && TOKEN_REFUSED_CODES.has(unicoCode))) {
     if (!state.tokenRefreshed && state.refreshAllowed) return retry('token-rejected', 0);
@@ -94,15 +79,13 @@ export function nextStep(outcome: AttemptOutcome, state: CallState): Step {
       : { do: 'throw', error };
   }
   if (status === 429) {
-    const waitMs = outcome.retryAfterMs ?? backoffMs(state.retries, 1_000, MAX_WAIT_MS, state.random);
-    if (state.retries < state.maxRetries && waitMs <= MAX_WAIT_MS && waitMs < state.remainingMs) {
-      return retry('rate-limited', waitMs);
-    }
-    return { do: 'throw', error: new RateLimitedError(waitMs, context) };
+    const waitMs = retryAfterMs ?? backoffMs(retries, 1_000, MAX_WAIT_MS, random);
+    if (waitMs <= MAX_WAIT_MS && canRetry(state, waitMs)) return retry('rate-limited', waitMs);
+    return { do: 'throw', error: new RateLimitedError(waitMs, { requestId }) };
   }
   if (status >= 500) {
-    const error = new OutcomeUnknownError('server-error', { ...context, httpStatus: status });
-    return retryMaybeSent(state, error, backoffMs(state.retries, 500, 8_000, state.random));
+    const error = new OutcomeUnknownError('server-error', { requestId, httpStatus: status });
+    return retryMaybeSent(state, error, backoffMs(retries, 500, 8_000, random));
   }
   return { do: 'throw', error: apiError(outcome, state) };
 }
@@ -110,21 +93,17 @@ export function nextStep(outcome: AttemptOutcome, state: CallState): Step {
 function afterFailure(outcome: AttemptOutcome & { kind: 'failure' }, state: CallState): Step {
   const context = { requestId: state.requestId, cause: outcome.cause };
   const { maybeSent, stop } = outcome;
+  const delayMs = backoffMs(state.retries, 200, 2_000, state.random);
   if (stop === 'aborted') return { do: 'throw', error: new AbortedError(maybeSent, context) };
   if (stop === 'call-timeout' || stop === 'attempt-timeout') {
     const budget = stop === 'call-timeout' ? state.timeoutMs : state.attemptTimeoutMs;
     if (!maybeSent) return { do: 'throw', error: new TimeoutError(budget, context) };
     const error = new OutcomeUnknownError('timeout', context);
-    if (stop === 'call-timeout') return { do: 'throw', error };
-    return retryMaybeSent(state, error, backoffMs(state.retries, 200, 2_000, state.random));
+    return stop === 'call-timeout' ? { do: 'throw', error } : retryMaybeSent(state, error, delayMs);
   }
-  if (maybeSent) {
-    const error = new OutcomeUnknownError('connection-lost', context);
-    return retryMaybeSent(state, error, backoffMs(state.retries, 200, 2_000, state.random));
-  }
+  if (maybeSent) return retryMaybeSent(state, new OutcomeUnknownError('connection-lost', context), delayMs);
   const what = outcome.cause instanceof Error ? outcome.cause.message : 'unknown error';
   const error = new NetworkError(`Could not send the request to Unico: ${what}`, context);
-  const delayMs = backoffMs(state.retries, 200, 2_000, state.random);
   return canRetry(state, delayMs) ? retry('not-sent', delayMs) : { do: 'throw', error };
 }
 
@@ -143,10 +122,6 @@ function retry(reason: RetryReason, delayMs: number): Step {
 }
 
 function apiError(outcome: AttemptOutcome & { kind: 'response' }, state: CallState): ApiError {
-  return new ApiError({
-    httpStatus: outcome.httpStatus,
-    unicoCode: outcome.unicoCode,
-    description: outcome.description,
-    requestId: state.requestId,
-  });
+  const { httpStatus, unicoCode, description } = outcome;
+  return new ApiError({ httpStatus, unicoCode, description, requestId: state.requestId });
 }

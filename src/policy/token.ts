@@ -13,7 +13,7 @@ const FRESH_ASSERTION_CODES: ReadonlySet<string> = new Set(['1.2.4', '1.2.7']);
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 4_000;
 
-/** What one token attempt provably did: `answer` is an error status, `failed` got no answer. */
+// What one token attempt provably did: `answer` is an error status, `failed` got no answer.
 export type TokenAttempt =
   | { readonly kind: 'token' | 'unreadable' }
   | {
@@ -24,29 +24,25 @@ export type TokenAttempt =
     }
   | { readonly kind: 'failed'; readonly timedOut: boolean };
 
+// `retries` does not count the fresh-assertion retry; `random` (jitter) defaults to Math.random.
 export interface TokenRefreshState {
-  /** Retries already made (the fresh-assertion retry is not counted). */
   readonly retries: number;
   readonly maxRetries: number;
   readonly freshAssertionUsed: boolean;
-  /** Time left in the refresh's budget, in ms. */
   readonly remainingMs: number;
-  /** Source of backoff jitter in [0, 1). @default Math.random */
   readonly random?: (() => number) | undefined;
 }
 
 type RetryReason = 'rate-limited' | 'server-error' | 'network' | 'timeout';
 
-/** What the refresh does next; `fail` with `cooldown` starts the rejection cooldown. */
+// `fail` with `cooldown` starts the rejection cooldown.
 export type TokenStep =
   | { readonly step: 'done' | 'fresh-assertion' }
   | { readonly step: 'retry'; readonly waitMs: number; readonly reason: RetryReason }
   | { readonly step: 'fail'; readonly reason: TokenError['reason']; readonly cooldown: boolean };
 
-/**
- * Decides the next step of a token refresh. A token request creates nothing, so every failure is
- * retryable within the budget except an answer that says the request itself is wrong.
- */
+// A token request creates nothing: every failure is retryable within the budget except an answer
+// that says the request itself is wrong.
 export function decideTokenStep(attempt: TokenAttempt, state: TokenRefreshState): TokenStep {
   const retryOr = (
     reason: RetryReason,
