@@ -1,7 +1,4 @@
-/**
- * Every failure is an {@link IdCloudError} with a stable `code`. Messages and enumerable fields hold
- * allow-listed data only: never a key, token, API key, image, name or full CPF.
- */
+// Messages and enumerable fields hold allow-listed data only: never a key, token, image, name or CPF.
 
 /** All codes, for exhaustiveness checks and guards. */
 export const ERROR_CODES = Object.freeze([
@@ -39,17 +36,7 @@ export interface ErrorContext {
   readonly cause?: unknown;
 }
 
-/**
- * Base class of every SDK error.
- *
- * @example
- * ```ts
- * try { await client.createProcess(input); }
- * catch (err) {
- *   if (IdCloudError.is(err) && err.code === 'ERR_RATE_LIMITED') await sleep(err.retryAfterMs);
- * }
- * ```
- */
+/** Base class of every SDK error: `if (IdCloudError.is(err)) switch (err.code) { ... }`. */
 export class IdCloudError extends Error {
   /** Stable machine-readable code. */
   readonly code: IdCloudErrorCode;
@@ -64,23 +51,13 @@ export class IdCloudError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
-  /**
-   * True for any error raised by this SDK, also across duplicate installs (ESM + CJS copies),
-   * where `instanceof` against one copy's class would fail.
-   * @param value - anything caught
-   * @returns whether `value` is an SDK error
-   */
+  /** True for any error raised by this SDK, also by another copy of it (ESM and CJS builds). */
   static is(value: unknown): value is AnyIdCloudError {
     // A registered symbol, shared by every copy; a bare `code` match is not enough (axios: ERR_NETWORK).
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
-  /**
-   * `instanceof IdCloudError` is true for any SDK error, also one raised by another copy of the
-   * package (ESM and CJS builds, duplicate installs); `instanceof` a subclass checks the prototype.
-   * @param value - anything caught
-   * @returns whether `value` is an instance
-   */
+  /** `instanceof IdCloudError` works across copies like {@link IdCloudError.is}; a subclass checks the prototype. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this === IdCloudError) return IdCloudError.is(value);
     return Function.prototype[Symbol.hasInstance].call(this, value);
@@ -127,11 +104,7 @@ export class TokenError extends IdCloudError {
   readonly unicoCode: string | undefined;
   /** `error_description` as sent by Unico: {@link ApiError.description} explains how it is handled. */
   declare readonly description: string | undefined;
-  /**
-   * `'rejected'`: the endpoint answered with an error (see `unicoCode`); `'network'`: it could not be
-   * reached; `'timeout'`: it did not answer in time; `'invalid-response'`: its answer was unreadable;
-   * `'signing'`: the configured `signer` failed or returned no usable signature.
-   */
+  /** `'rejected'`: an error answer (see `unicoCode`); `'signing'`: the `signer` failed; else no usable answer. */
   readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing';
   constructor(message: string, details: TokenErrorDetails = {}) {
     super('ERR_TOKEN', message, details);
@@ -156,10 +129,8 @@ export class ApiError extends IdCloudError {
   /** Unico's application code (always a string, e.g. `"20507"`), when the body had one; see docs/errors.md. */
   readonly unicoCode: string | undefined;
   /**
-   * Unico's own text (`description` or `message`). It may echo personal data of the request in
-   * forms the SDK cannot foresee, so it is kept out of `message`, `String(err)`, `JSON.stringify`
-   * and `util.inspect` (a non-enumerable property), and scrubbed of the call's values anyway
-   * (case- and format-insensitively) and truncated. Read it deliberately; do not log it as is.
+   * Unico's own text. It may echo personal data, so it is out of every rendering (non-enumerable),
+   * scrubbed of the call's values in any case or format, and truncated. Do not log it as is.
    */
   declare readonly description: string | undefined;
   constructor(details: ApiErrorDetails) {
@@ -188,10 +159,8 @@ export class RateLimitedError extends IdCloudError {
 export type OutcomeUnknownReason = 'server-error' | 'connection-lost' | 'timeout';
 
 /**
- * The request may have reached Unico, and a (billed) process may exist, but no verdict came back:
- * a 5xx, a connection lost after sending, or a timeout while waiting. Not retried automatically: a
- * retry could verify (and bill) the same person twice. Unico cannot look a process up by anything
- * you hold, so ask the person for a new capture, and keep `requestId` and the time for support.
+ * The request may have reached Unico and a billed process may exist, but no verdict came back. Never
+ * retried (it could bill twice): ask for a new capture; keep `requestId` and the time for support.
  */
 export class OutcomeUnknownError extends IdCloudError {
   declare readonly code: 'ERR_OUTCOME_UNKNOWN';

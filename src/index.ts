@@ -5,10 +5,8 @@ export type { StoredToken, TokenStore, TokenStoreLock } from './auth/token-store
 export { MemoryTokenStore } from './auth/token-store.js';
 export type { TokenRefreshEvent } from './auth/tokens.js';
 export type { CallOptions } from './client/call.js';
-export type { GetProcessOptions } from './client/client.js';
-export { IdCloudClient } from './client/client.js';
-export type { CustomEnvironment, Environment } from './client/environment.js';
-export { ENVIRONMENTS } from './client/environment.js';
+export { type GetProcessOptions, IdCloudClient } from './client/client.js';
+export { type CustomEnvironment, ENVIRONMENTS, type Environment } from './client/environment.js';
 export type {
   AppInfo,
   Hooks,
@@ -20,30 +18,27 @@ export type {
 } from './client/observability.js';
 export type { ClientOptions, ServiceAccount } from './client/options.js';
 export type { WaitForResultOptions } from './client/wait.js';
-export type {
-  AnyIdCloudError,
-  ErrorContext,
-  FieldIssue,
-  IdCloudErrorCode,
-  OutcomeUnknownReason,
-} from './errors.js';
 export {
   AbortedError,
+  type AnyIdCloudError,
   ApiError,
   ClientClosedError,
   ERROR_CODES,
+  type ErrorContext,
+  type FieldIssue,
   IdCloudError,
+  type IdCloudErrorCode,
   InvalidConfigError,
   InvalidInputError,
   InvalidResponseError,
   NetworkError,
   OutcomeUnknownError,
+  type OutcomeUnknownReason,
   RateLimitedError,
   TimeoutError,
   TokenError,
 } from './errors.js';
-export type { FetchTransportOptions } from './http/fetch.js';
-export { createFetchTransport } from './http/fetch.js';
+export { createFetchTransport, type FetchTransportOptions } from './http/fetch.js';
 export type { Transport, TransportRequest, TransportResponse } from './http/transport.js';
 export { TransportError } from './http/transport.js';
 export type { ImageKind } from './internal/image.js';
