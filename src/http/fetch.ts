@@ -2,10 +2,7 @@ import { CONNECT_CODES, type Transport, TransportError, type TransportResponse }
 
 /** Options of {@link createFetchTransport}. */
 export interface FetchTransportOptions {
-  /**
-   * The `fetch` to call, e.g. one bound to a proxy, or a Cloudflare service binding's `fetch`.
-   * @default the global `fetch`, looked up on every request
-   */
+  /** The `fetch` to call (e.g. a service binding's); by default the global one, looked up per request. */
   readonly fetch?: typeof fetch | undefined;
 }
 
@@ -18,19 +15,9 @@ const FETCH_CONNECT_CODES: ReadonlySet<string> = new Set([
 const DENO_CONNECT = /client error \(Connect\)/;
 
 /**
- * A transport over the WHATWG `fetch` API, for runtimes without undici (workerd, Vercel Edge, Deno,
- * Bun), or Node when you prefer its global `fetch`; the edge build uses it by default. `fetch`
- * cannot tell whether a byte was written before a failure, so only failures named as connect
- * failures (refused, DNS, connect timeout, TLS) count as "not sent"; everything else may have
- * reached Unico (`ERR_OUTCOME_UNKNOWN`, never retried for CreateProcess). Redirects are not
- * followed: the credentials must never go to another host.
- * @param options - an optional `fetch` of your own
- * @returns a transport to pass as the client's `transport` option
- * @throws TypeError when no `fetch` is available
- * @example
- * ```ts
- * const client = new IdCloudClient({ ...options, transport: createFetchTransport() });
- * ```
+ * A transport over `fetch` (the edge build's default): `new IdCloudClient({ ...options, transport:
+ * createFetchTransport() })`. Only named connect failures count as "not sent"; redirects are not
+ * followed (credentials never go to another host). Throws a TypeError when no `fetch` exists.
  */
 export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
   const custom = options.fetch;
@@ -66,7 +53,6 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
   };
 }
 
-/** The connect-phase code on the error or its causes, or `undefined` when it is not provably one. */
 function connectCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {

@@ -25,31 +25,18 @@ export interface TransportResponse {
 }
 
 /**
- * Sends requests. The default uses undici (Node) or `fetch` (edge runtimes); pass your own to run
- * on another HTTP stack.
- *
- * The SDK treats every failure as "the request may have reached Unico" unless the transport proves
- * otherwise by throwing a {@link TransportError} with `phase: 'connect'`. Throw that only when no
- * byte of the request can have been written (connection refused, DNS, TLS handshake, aborted while
- * still queued); anything else — including the signal's reason after an abort — is read as
- * "maybe sent", which is never retried for CreateProcess.
+ * Sends requests (default: undici on Node, `fetch` on edge runtimes). Any failure means "may have
+ * reached Unico", never retried for CreateProcess, unless it is a {@link TransportError} with
+ * `phase: 'connect'`: throw that only when no byte can have been written (refused, DNS, TLS, queued).
  */
 export interface Transport {
-  /**
-   * Sends one request and reads the whole response.
-   * @param request - what to send
-   * @returns the response, whatever its status
-   * @throws TransportError for connection failures; any other error means "maybe sent"
-   */
+  /** Sends one request and reads the whole response, whatever its status. */
   request(request: TransportRequest): Promise<TransportResponse>;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
 
-/**
- * A connection-level failure. `phase: 'connect'` proves that no byte of the request left this
- * machine; `'exchange'` means it may have reached the server.
- */
+/** A connection-level failure. */
 export class TransportError extends Error {
   /** `'connect'`: provably nothing was sent; `'exchange'`: the request may have reached the server. */
   readonly phase: 'connect' | 'exchange';
@@ -60,10 +47,7 @@ export class TransportError extends Error {
   }
 }
 
-/**
- * @param err - what a transport threw
- * @returns whether it proves that nothing of the request was written
- */
+/** Whether what a transport threw proves that nothing of the request was written. */
 export function provablyUnsent(err: unknown): boolean {
   return err instanceof TransportError && err.phase === 'connect';
 }

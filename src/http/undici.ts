@@ -1,19 +1,14 @@
 import type { Dispatcher } from 'undici';
 import { CONNECT_CODES, type Transport, TransportError, type TransportResponse } from './transport.js';
 
-/** Options of the default undici transport. */
 export interface UndiciTransportOptions {
-  /** Your own undici dispatcher (ProxyAgent, MockAgent, Agent with TLS options). Never closed by us. */
+  /** The caller's dispatcher (ProxyAgent, MockAgent, ...); never closed by us. */
   readonly dispatcher?: Dispatcher | undefined;
 }
 
 /**
- * The default transport on Node: undici, loaded on the first request so importing the SDK stays
- * cheap. It dispatches with a handler of its own, so any dispatcher with undici's `dispatch()`
- * contract (any undici copy, wrappers that forward `dispatch`) tells it when the request is about to
- * be written: a failure before that proves nothing was sent.
- * @param options - an optional dispatcher of your own
- * @returns a transport
+ * Undici, loaded on the first request (a cheap import). Its own dispatch handler learns when the
+ * request is about to be written, from any dispatcher with undici's `dispatch()` contract.
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
   let owned: Dispatcher | undefined;
@@ -45,8 +40,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         };
         const onAbort = () => {
           if (abort === undefined) {
-            // Still queued: undici has not called onConnect, so nothing was written. onConnect
-            // aborts it when the pool gets to it.
+            // Still queued, nothing written: onConnect aborts it when the pool gets to it.
             fail(new TransportError('connect', 'aborted before sending', signal.reason));
           } else {
             abort(signal.reason);
@@ -113,7 +107,6 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       });
     },
     async close() {
-      // Idempotent: a second close() (or one racing the first) is a no-op.
       const agent = owned;
       owned = undefined;
       loading = undefined;
@@ -122,9 +115,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   };
 }
 
-function parseHeaders(raw: readonly Buffer[] | null | undefined): Record<string, string | undefined> {
+function parseHeaders(raw: readonly Buffer[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  if (!raw) return out;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase();
     const value = raw[i + 1]!.toString('latin1');
