@@ -1,8 +1,7 @@
 import { sleep } from '../internal/signal.js';
 import { type RefreshMargins, tokenFreshness } from '../policy/token.js';
-import type { AccessToken } from './token-exchange.js';
 import type { TokenFetcher } from './token-provider.js';
-import { isStoredToken, type TokenStore, type TokenStoreLock } from './token-store.js';
+import { isStoredToken, type StoredToken, type TokenStore, type TokenStoreLock } from './token-store.js';
 
 /** A store problem worked around (`invalid`: not a stored token); `error` may hold a token. */
 export interface TokenStoreFailure {
@@ -11,11 +10,8 @@ export interface TokenStoreFailure {
   readonly error?: unknown;
 }
 
-/**
- * A shared store, the key of this client's token in it, and bounds in ms: of one store call
- * (`timeoutMs`, 500), of the minting lock's life (`lockTtlMs`, 3000, extended while minting) and of
- * the wait for another process's token before minting here anyway (`lockWaitMs`, 13000).
- */
+// Bounds in ms: of one store call (`timeoutMs`), of the minting lock's life (`lockTtlMs`, extended
+// while minting) and of the wait for another process's token before minting here anyway.
 export interface TokenStoreBinding {
   readonly store: TokenStore;
   readonly key: string | Promise<string>;
@@ -23,6 +19,8 @@ export interface TokenStoreBinding {
   readonly lockTtlMs?: number | undefined;
   readonly lockWaitMs?: number | undefined;
 }
+
+export type Fleet = ReturnType<typeof createFleet>;
 
 /** Default time-to-live of the minting lock, in ms: a holder that died frees it within this. */
 export const LOCK_TTL_MS = 3_000;
@@ -41,151 +39,46 @@ const REJECTED_MEMORY = 8;
 const TIMED_OUT = Symbol('timed out');
 
 type StoreCall<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
-// `ok` false when the store failed; `token` only when usable and better than the current one.
-type StoreRead = { readonly ok: boolean; readonly token?: AccessToken };
 
 /**
  * The shared-store protocol: read; if nothing usable, take the lock, read again, mint, write,
  * release. While another process holds the lock, poll the store and retry the lock (a dead holder's
  * expires), minting here anyway after `lockWaitMs`. A store failure never fails a refresh.
+ * `signal` is the cache's: it stops the refresh when the client closes.
  */
-export class Fleet {
-  readonly #binding: TokenStoreBinding;
-  readonly #fetch: TokenFetcher;
-  readonly #signal: AbortSignal;
-  readonly #now: () => number;
-  readonly #margins: RefreshMargins;
-  readonly #report: (failure: TokenStoreFailure) => void;
-  readonly #rejected: string[] = [];
-  #pendingInvalidation: Promise<unknown> | undefined;
-  #skipUntil = 0;
+export function createFleet(
+  binding: TokenStoreBinding,
+  fetch: TokenFetcher,
+  signal: AbortSignal,
+  now: () => number,
+  margins: RefreshMargins,
+  onFailure: ((failure: TokenStoreFailure) => void) | undefined,
+) {
+  const { store, key } = binding;
+  const lockTtlMs = binding.lockTtlMs ?? LOCK_TTL_MS;
+  const rejected: string[] = [];
+  let pendingInvalidation: Promise<unknown> | undefined;
+  let skipUntil = 0;
 
-  // `signal` is the cache's: it stops the refresh when the client closes.
-  constructor(
-    binding: TokenStoreBinding,
-    fetch: TokenFetcher,
-    signal: AbortSignal,
-    now: () => number,
-    margins: RefreshMargins,
-    report: ((failure: TokenStoreFailure) => void) | undefined,
-  ) {
-    this.#binding = binding;
-    this.#fetch = fetch;
-    this.#signal = signal;
-    this.#now = now;
-    this.#margins = margins;
-    this.#report = (failure) => {
-      try {
-        report?.(failure);
-      } catch {
-        // A throwing logger must not turn a store problem into a failed call.
-      }
-    };
-  }
-
-  async obtain(current: AccessToken | undefined): Promise<AccessToken> {
-    const { store, key } = this.#binding;
-    await this.#pendingInvalidation;
-    const first = await this.#read(current);
-    if (first.token !== undefined) return first.token;
-    if (!first.ok || store.lock === undefined) return this.#mint();
-
-    const lockTtlMs = this.#binding.lockTtlMs ?? LOCK_TTL_MS;
-    const waitUntil = Date.now() + (this.#binding.lockWaitMs ?? LOCK_TTL_MS + 10_000);
-    let pauseMs = FIRST_POLL_MS;
-    for (;;) {
-      const locked = await this.#call('lock', async () => store.lock!(await key, lockTtlMs));
-      if (!locked.ok) return this.#mint();
-      if (locked.value !== undefined) return this.#mintUnderLock(current, locked.value);
-      const leftMs = waitUntil - Date.now();
-      if (leftMs <= 0) {
-        this.#report({ operation: 'lock', reason: 'timeout' });
-        return this.#mint();
-      }
-      await sleep(Math.min(pauseMs, leftMs), this.#signal);
-      pauseMs = Math.min(pauseMs * 2, MAX_POLL_MS);
-      const polled = await this.#read(current);
-      if (polled.token !== undefined) return polled.token;
-      if (!polled.ok) return this.#mint();
-    }
-  }
-
-  // The next refresh awaits the compare-and-delete before it reads the store.
-  invalidate(token: string): void {
-    if (this.#rejected.includes(token)) return;
-    this.#rejected.push(token);
-    if (this.#rejected.length > REJECTED_MEMORY) this.#rejected.shift();
-    const { store, key } = this.#binding;
-    if (store.invalidate === undefined) return;
-    this.#pendingInvalidation = this.#call('invalidate', async () => store.invalidate!(await key, token));
-  }
-
-  async #mintUnderLock(current: AccessToken | undefined, lock: TokenStoreLock): Promise<AccessToken> {
-    let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const report = (failure: TokenStoreFailure) => {
     try {
-      // The previous holder may have written its token just before we got the lock.
-      const again = await this.#read(current);
-      if (again.token !== undefined) return again.token;
-      const lockTtlMs = this.#binding.lockTtlMs ?? LOCK_TTL_MS;
-      if (lock.extend !== undefined) {
-        heartbeat = setInterval(
-          () => void this.#call('extend', () => lock.extend!(lockTtlMs)),
-          lockTtlMs / 3,
-        );
-        heartbeat.unref?.();
-      }
-      return await this.#mint();
-    } finally {
-      clearInterval(heartbeat);
-      // Even while the store is paused: a lock left behind stalls the fleet.
-      await this.#call('release', () => lock.release(), true);
+      onFailure?.(failure);
+    } catch {
+      // A throwing logger must not turn a store problem into a failed call.
     }
-  }
-
-  async #mint(): Promise<AccessToken> {
-    const token = await this.#fetch(this.#signal);
-    const ttlMs = token.expiresAt - this.#now();
-    if (ttlMs >= 1) {
-      const { value: accessToken, expiresAt, lifetimeSeconds } = token;
-      const { store, key } = this.#binding;
-      await this.#call('set', async () =>
-        store.set(await key, { accessToken, expiresAt, lifetimeSeconds }, Math.ceil(ttlMs)),
-      );
-    }
-    return token;
-  }
-
-  async #read(current: AccessToken | undefined): Promise<StoreRead> {
-    const { store, key } = this.#binding;
-    const got = await this.#call('get', async () => store.get(await key));
-    if (!got.ok) return { ok: false };
-    const value: unknown = got.value;
-    if (value === undefined || value === null) return { ok: true };
-    if (!isStoredToken(value)) {
-      this.#report({ operation: 'get', reason: 'invalid' });
-      return { ok: true };
-    }
-    if (this.#rejected.includes(value.accessToken)) return { ok: true };
-    const { accessToken, expiresAt, lifetimeSeconds } = value;
-    const token: AccessToken = { value: accessToken, expiresAt, lifetimeSeconds };
-    const freshness = tokenFreshness(token, this.#now(), this.#margins);
-    // A due token serves a process that has nothing better, but a refresh of that very token mints.
-    const better = expiresAt > (current?.expiresAt ?? Number.NEGATIVE_INFINITY);
-    if (freshness === 'stale' || (freshness === 'due' && !better)) return { ok: true };
-    return { ok: true, token };
-  }
+  };
 
   // A failure is reported and pauses the store (`force` calls run anyway).
-  async #call<T>(
+  const call = async <T>(
     operation: TokenStoreFailure['operation'],
     run: () => Promise<T>,
     force = false,
-  ): Promise<StoreCall<T>> {
-    if (!force && this.#now() < this.#skipUntil) return { ok: false };
+  ): Promise<StoreCall<T>> => {
+    if (!force && now() < skipUntil) return { ok: false };
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const attempt = (async () => run())();
+    const attempt = Promise.resolve().then(run);
     attempt.catch(() => undefined); // a call that lost the race may still fail later
-    const timeoutMs = this.#binding.timeoutMs ?? STORE_TIMEOUT_MS;
+    const timeoutMs = binding.timeoutMs ?? STORE_TIMEOUT_MS;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       // A timer firing late means a busy event loop, not a slow store: grant a short grace, up to a
       // cap. The final zero-delay timer lets a reply already in the socket in first (timers run
@@ -193,9 +86,9 @@ export class Fleet {
       const start = performance.now();
       let due = start + timeoutMs;
       const check = () => {
-        const now = performance.now();
-        const late = now - due > STORE_LATE_MS && now < start + STORE_TIMEOUT_CAP * timeoutMs;
-        due = now + STORE_GRACE_MS;
+        const at = performance.now();
+        const late = at - due > STORE_LATE_MS && at < start + STORE_TIMEOUT_CAP * timeoutMs;
+        due = at + STORE_GRACE_MS;
         timer = late ? setTimeout(check, STORE_GRACE_MS) : setTimeout(() => resolve(TIMED_OUT), 0);
       };
       timer = setTimeout(check, timeoutMs);
@@ -210,10 +103,88 @@ export class Fleet {
     } finally {
       clearTimeout(timer);
     }
-    this.#skipUntil = this.#now() + STORE_PAUSE_MS;
-    this.#report(failure);
+    skipUntil = now() + STORE_PAUSE_MS;
+    report(failure);
     return { ok: false };
-  }
+  };
+
+  // `ok` false when the store failed; `token` only when usable and better than `current`.
+  const read = async (current: StoredToken | undefined): Promise<{ ok: boolean; token?: StoredToken }> => {
+    const got = await call('get', async () => store.get(await key));
+    if (!got.ok) return { ok: false };
+    const token: unknown = got.value;
+    if (token === undefined || token === null) return { ok: true };
+    if (!isStoredToken(token)) {
+      report({ operation: 'get', reason: 'invalid' });
+      return { ok: true };
+    }
+    if (rejected.includes(token.accessToken)) return { ok: true };
+    const freshness = tokenFreshness(token, now(), margins);
+    // A due token serves a process that has nothing better, but a refresh of that very token mints.
+    const better = token.expiresAt > (current?.expiresAt ?? Number.NEGATIVE_INFINITY);
+    if (freshness === 'stale' || (freshness === 'due' && !better)) return { ok: true };
+    return { ok: true, token };
+  };
+
+  const mint = async (): Promise<StoredToken> => {
+    const token = await fetch(signal);
+    const ttlMs = token.expiresAt - now();
+    if (ttlMs >= 1) await call('set', async () => store.set(await key, token, Math.ceil(ttlMs)));
+    return token;
+  };
+
+  const mintUnderLock = async (current: StoredToken | undefined, lock: TokenStoreLock) => {
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    try {
+      // The previous holder may have written its token just before we got the lock.
+      const again = await read(current);
+      if (again.token !== undefined) return again.token;
+      if (lock.extend !== undefined) {
+        heartbeat = setInterval(() => void call('extend', () => lock.extend!(lockTtlMs)), lockTtlMs / 3);
+        heartbeat.unref?.();
+      }
+      return await mint();
+    } finally {
+      clearInterval(heartbeat);
+      // Even while the store is paused: a lock left behind stalls the fleet.
+      await call('release', () => lock.release(), true);
+    }
+  };
+
+  return {
+    async obtain(current: StoredToken | undefined): Promise<StoredToken> {
+      await pendingInvalidation;
+      const first = await read(current);
+      if (first.token !== undefined) return first.token;
+      if (!first.ok || store.lock === undefined) return mint();
+      const waitUntil = Date.now() + (binding.lockWaitMs ?? LOCK_TTL_MS + 10_000);
+      let pauseMs = FIRST_POLL_MS;
+      for (;;) {
+        const locked = await call('lock', async () => store.lock!(await key, lockTtlMs));
+        if (!locked.ok) return mint();
+        if (locked.value !== undefined) return mintUnderLock(current, locked.value);
+        const leftMs = waitUntil - Date.now();
+        if (leftMs <= 0) {
+          report({ operation: 'lock', reason: 'timeout' });
+          return mint();
+        }
+        await sleep(Math.min(pauseMs, leftMs), signal);
+        pauseMs = Math.min(pauseMs * 2, MAX_POLL_MS);
+        const polled = await read(current);
+        if (polled.token !== undefined) return polled.token;
+        if (!polled.ok) return mint();
+      }
+    },
+
+    // The next refresh awaits the compare-and-delete before it reads the store.
+    invalidate(token: string): void {
+      if (rejected.includes(token)) return;
+      rejected.push(token);
+      if (rejected.length > REJECTED_MEMORY) rejected.shift();
+      if (store.invalidate === undefined) return;
+      pendingInvalidation = call('invalidate', async () => store.invalidate!(await key, token));
+    },
+  };
 }
 
 const STORE_FAILURE_MESSAGES = {

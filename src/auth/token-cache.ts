@@ -1,9 +1,9 @@
 import { ClientClosedError } from '../errors.js';
 import { raceSignal } from '../internal/signal.js';
 import { type RefreshMargins, tokenFreshness } from '../policy/token.js';
-import { Fleet, type TokenStoreBinding, type TokenStoreFailure } from './fleet.js';
-import type { AccessToken } from './token-exchange.js';
+import { createFleet, type Fleet, type TokenStoreBinding, type TokenStoreFailure } from './fleet.js';
 import type { TokenFetcher } from './token-provider.js';
+import type { StoredToken } from './token-store.js';
 
 export interface TokenCacheOptions extends RefreshMargins {
   /** A background refresh failed (the current token keeps being served). */
@@ -24,8 +24,8 @@ export class TokenCache {
   readonly #fleet: Fleet | undefined;
   // Aborted by close(): stops the shared refresh, which no single caller's signal may do.
   readonly #closed = new AbortController();
-  #current: AccessToken | undefined;
-  #inflight: Promise<AccessToken> | undefined;
+  #current: StoredToken | undefined;
+  #inflight: Promise<StoredToken> | undefined;
 
   constructor(fetch: TokenFetcher, options: TokenCacheOptions) {
     this.#fetch = fetch;
@@ -33,7 +33,7 @@ export class TokenCache {
     this.#now = options.now ?? Date.now;
     this.#fleet =
       options.store &&
-      new Fleet(options.store, fetch, this.#closed.signal, this.#now, options, options.onStoreError);
+      createFleet(options.store, fetch, this.#closed.signal, this.#now, options, options.onStoreError);
   }
 
   /** `signal` stops this caller's wait only; the shared refresh carries on. */
@@ -46,15 +46,15 @@ export class TokenCache {
       if (freshness === 'due' && this.#inflight === undefined) {
         this.#refresh().catch((err: unknown) => this.#options.onBackgroundError?.(err));
       }
-      return current.value;
+      return current.accessToken;
     }
-    return (await raceSignal(this.#inflight ?? this.#refresh(), signal)).value;
+    return (await raceSignal(this.#inflight ?? this.#refresh(), signal)).accessToken;
   }
 
   /** Drops the cached (and stored) token if it is still `token`, the one the API refused. */
   invalidate(token: string): void {
     if (this.#closed.signal.aborted) return;
-    if (this.#current?.value === token) this.#current = undefined;
+    if (this.#current?.accessToken === token) this.#current = undefined;
     this.#fleet?.invalidate(token);
   }
 
@@ -68,7 +68,7 @@ export class TokenCache {
     return this.#current?.expiresAt;
   }
 
-  #refresh(): Promise<AccessToken> {
+  #refresh(): Promise<StoredToken> {
     const signal = this.#closed.signal;
     const obtained = this.#fleet ? this.#fleet.obtain(this.#current) : this.#fetch(signal);
     const run = obtained.then(

@@ -4,17 +4,11 @@ import type { Transport } from '../http/transport.js';
 import { scrubText } from '../internal/redact.js';
 import type { TokenAttempt } from '../policy/token.js';
 import { tokenErrorSchema, tokenResponseSchema } from '../schemas/token.js';
-
-/** `expiresAt`: epoch ms by the local clock; `lifetimeSeconds`: as granted by the server. */
-export interface AccessToken {
-  readonly value: string;
-  readonly expiresAt: number;
-  readonly lifetimeSeconds: number;
-}
+import type { StoredToken } from './token-store.js';
 
 // What one token request returned, before any retry decision; `attempt` is for the token policy.
 export type ExchangeOutcome = { readonly serverDateMs: number | undefined } & (
-  | { readonly ok: true; readonly token: AccessToken }
+  | { readonly ok: true; readonly token: StoredToken }
   | { readonly ok: false; readonly error: TokenError; readonly attempt: TokenAttempt }
 );
 
@@ -58,7 +52,11 @@ export async function exchangeAssertion(
       ok: true,
       serverDateMs,
       // Counted from when the request was sent: the token cannot outlive what the server granted.
-      token: { value: parsed.data.access_token, expiresAt: sentAt + lifetimeSeconds * 1000, lifetimeSeconds },
+      token: {
+        accessToken: parsed.data.access_token,
+        expiresAt: sentAt + lifetimeSeconds * 1000,
+        lifetimeSeconds,
+      },
     };
   }
 

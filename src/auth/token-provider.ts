@@ -3,7 +3,8 @@ import { type Transport, TransportError } from '../http/transport.js';
 import { createDeadline, type Deadline, sleep } from '../internal/signal.js';
 import { decideTokenStep, TOKEN_REJECTION_COOLDOWN_MS } from '../policy/token.js';
 import { type AssertionKey, AssertionSigningError, signAssertion } from './assertion.js';
-import { type AccessToken, exchangeAssertion } from './token-exchange.js';
+import { exchangeAssertion } from './token-exchange.js';
+import type { StoredToken } from './token-store.js';
 
 export interface TokenProviderConfig {
   readonly transport: Transport;
@@ -20,7 +21,7 @@ export interface TokenProviderConfig {
 }
 
 // Rejects with a TokenError, or `signal.reason` once it fires.
-export type TokenFetcher = (signal: AbortSignal) => Promise<AccessToken>;
+export type TokenFetcher = (signal: AbortSignal) => Promise<StoredToken>;
 
 // RS256 is deterministic and Unico forbids `jti`: equal `iat` and `exp` give byte-identical
 // assertions, the second refused as reused (1.2.7). So the lifetime is random in this range, never

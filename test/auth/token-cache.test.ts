@@ -5,7 +5,6 @@ import {
   type TokenStoreFailure,
 } from '../../src/auth/fleet.js';
 import { TokenCache, type TokenCacheOptions } from '../../src/auth/token-cache.js';
-import type { AccessToken } from '../../src/auth/token-exchange.js';
 import {
   MemoryTokenStore,
   type StoredToken,
@@ -54,9 +53,9 @@ const MIN_VALIDITY_MS = 30_000;
 /** A cache over a fake fetcher whose calls the test answers one by one, and a fake clock. */
 function setup(overrides: Partial<TokenCacheOptions> = {}) {
   const clock = { now: 1_000_000 };
-  const calls: Deferred<AccessToken>[] = [];
+  const calls: Deferred<StoredToken>[] = [];
   const fetcher = vi.fn(() => {
-    const call = deferred<AccessToken>();
+    const call = deferred<StoredToken>();
     calls.push(call);
     return call.promise;
   });
@@ -66,18 +65,18 @@ function setup(overrides: Partial<TokenCacheOptions> = {}) {
     now: () => clock.now,
     ...overrides,
   });
-  const token = (value: string, lifetimeSeconds = 3600, from = clock.now): AccessToken => ({
-    value,
+  const token = (value: string, lifetimeSeconds = 3600, from = clock.now): StoredToken => ({
+    accessToken: value,
     expiresAt: from + lifetimeSeconds * 1000,
     lifetimeSeconds,
   });
-  const call = (i: number): Deferred<AccessToken> => {
+  const call = (i: number): Deferred<StoredToken> => {
     const c = calls[i];
     if (c === undefined) throw new Error(`fetcher call ${i} was not made (made ${calls.length})`);
     return c;
   };
   /** Fills the cache with `value` through a first get(). */
-  const prime = async (value = 'T1', lifetimeSeconds = 3600): Promise<AccessToken> => {
+  const prime = async (value = 'T1', lifetimeSeconds = 3600): Promise<StoredToken> => {
     const t = token(value, lifetimeSeconds);
     const got = cache.get();
     call(calls.length - 1).resolve(t);
@@ -361,8 +360,8 @@ describe('TokenCache', () => {
 
   it('uses Date.now when no clock is injected', async () => {
     const fetcher = vi.fn(
-      async (): Promise<AccessToken> => ({
-        value: 'real',
+      async (): Promise<StoredToken> => ({
+        accessToken: 'real',
         expiresAt: Date.now() + 3_600_000,
         lifetimeSeconds: 3600,
       }),
@@ -397,9 +396,9 @@ function storeSetup(binding: Partial<TokenStoreBinding> = {}, store?: TokenStore
   const memory = new MemoryTokenStore({ now: () => clock.now });
   const shared = store ?? memory;
   const failures: TokenStoreFailure[] = [];
-  const calls: Deferred<AccessToken>[] = [];
+  const calls: Deferred<StoredToken>[] = [];
   const fetcher = vi.fn(() => {
-    const call = deferred<AccessToken>();
+    const call = deferred<StoredToken>();
     calls.push(call);
     return call.promise;
   });
@@ -412,22 +411,17 @@ function storeSetup(binding: Partial<TokenStoreBinding> = {}, store?: TokenStore
       onStoreError: (failure) => failures.push(failure),
       ...overrides,
     });
-  const token = (value: string, lifetimeSeconds = 3600, from = clock.now): AccessToken => ({
-    value,
+  const token = (value: string, lifetimeSeconds = 3600, from = clock.now): StoredToken => ({
+    accessToken: value,
     expiresAt: from + lifetimeSeconds * 1000,
     lifetimeSeconds,
   });
-  const stored = (t: AccessToken): StoredToken => ({
-    accessToken: t.value,
-    expiresAt: t.expiresAt,
-    lifetimeSeconds: t.lifetimeSeconds,
-  });
   /** Answers the n-th token request (0-based) once it has been made. */
-  const answer = async (i: number, t: AccessToken) => {
+  const answer = async (i: number, t: StoredToken) => {
     await until(() => calls.length > i, `token request ${i}`);
     calls[i]?.resolve(t);
   };
-  return { clock, memory, failures, calls, fetcher, cache, token, stored, answer };
+  return { clock, memory, failures, calls, fetcher, cache, token, answer };
 }
 
 /** A store whose every method fails the given way, counting calls. */
@@ -456,9 +450,9 @@ function brokenStore(fail: () => Promise<never>) {
 
 describe('TokenCache with a token store', () => {
   it('uses a fresh token found in the store without requesting one', async () => {
-    const { memory, cache, token, stored, fetcher, failures } = storeSetup();
+    const { memory, cache, token, fetcher, failures } = storeSetup();
     const shared = token('SHARED');
-    await memory.set('K', stored(shared), 3_600_000);
+    await memory.set('K', shared, 3_600_000);
     const c = cache();
     await expect(c.get()).resolves.toBe('SHARED');
     await expect(c.get()).resolves.toBe('SHARED');
@@ -494,13 +488,13 @@ describe('TokenCache with a token store', () => {
   });
 
   it('waits for the process holding the lock and uses the token it writes', async () => {
-    const { memory, cache, token, stored, fetcher } = storeSetup();
+    const { memory, cache, token, fetcher } = storeSetup();
     const held = await memory.lock('K', 3_000);
     const waiting = cache().get();
     await sleepMs(60);
     expect(await isSettled(waiting)).toBe(false);
     expect(fetcher).not.toHaveBeenCalled();
-    await memory.set('K', stored(token('OTHER')), 3_600_000);
+    await memory.set('K', token('OTHER'), 3_600_000);
     await held?.release();
     await expect(waiting).resolves.toBe('OTHER');
     expect(fetcher).not.toHaveBeenCalled();
@@ -576,10 +570,10 @@ describe('TokenCache with a token store', () => {
   });
 
   it('adopts a valid token that is due for refresh when it has nothing better, then refreshes it in the background', async () => {
-    const { memory, clock, cache, token, stored, answer, fetcher } = storeSetup();
+    const { memory, clock, cache, token, answer, fetcher } = storeSetup();
     // Minted by another process an hour minus two minutes ago: inside the 5-minute refresh window.
     const old = token('OLD', 3600, clock.now - 3_480_000);
-    await memory.set('K', stored(old), 120_000);
+    await memory.set('K', old, 120_000);
     const c = cache();
     await expect(c.get()).resolves.toBe('OLD');
     expect(fetcher).not.toHaveBeenCalled();
@@ -594,7 +588,7 @@ describe('TokenCache with a token store', () => {
   });
 
   it('picks up a newer token another process refreshed, instead of minting, when its own is due', async () => {
-    const { memory, clock, cache, token, stored, answer, fetcher } = storeSetup();
+    const { memory, clock, cache, token, answer, fetcher } = storeSetup();
     const c = cache();
     const got = c.get();
     const t1 = token('T1');
@@ -602,7 +596,7 @@ describe('TokenCache with a token store', () => {
     await expect(got).resolves.toBe('T1');
 
     clock.now = t1.expiresAt - REFRESH_AHEAD_MS + 1_000;
-    await memory.set('K', stored(token('T2')), 3_600_000);
+    await memory.set('K', token('T2'), 3_600_000);
     await expect(c.get()).resolves.toBe('T1'); // background refresh: reads T2
     await until(() => c.expiresAt !== t1.expiresAt, 'the shared token');
     await expect(c.get()).resolves.toBe('T2');
@@ -610,8 +604,8 @@ describe('TokenCache with a token store', () => {
   });
 
   it('ignores a stored token below the minimum validity', async () => {
-    const { memory, clock, cache, token, stored, answer } = storeSetup();
-    await memory.set('K', stored(token('DYING', 3600, clock.now - 3_590_000)), 10_000);
+    const { memory, clock, cache, token, answer } = storeSetup();
+    await memory.set('K', token('DYING', 3600, clock.now - 3_590_000), 10_000);
     const got = cache().get();
     await answer(0, token('FRESH'));
     await expect(got).resolves.toBe('FRESH');
@@ -726,14 +720,14 @@ describe('TokenCache with a token store', () => {
   });
 
   it('invalidate(token) deletes the shared token only while it is still the refused one', async () => {
-    const { memory, clock, cache, token, stored, answer } = storeSetup();
+    const { memory, clock, cache, token, answer } = storeSetup();
     const c = cache();
     const got = c.get();
     await answer(0, token('T1'));
     await expect(got).resolves.toBe('T1');
 
     // Another process already replaced it: the late invalidation keeps the new token, which is used.
-    await memory.set('K', stored(token('T2', 3600, clock.now + 1)), 3_600_000);
+    await memory.set('K', token('T2', 3600, clock.now + 1), 3_600_000);
     c.invalidate('T1');
     await expect(c.get()).resolves.toBe('T2');
     expect((await memory.get('K'))?.accessToken).toBe('T2');
@@ -746,9 +740,9 @@ describe('TokenCache with a token store', () => {
   });
 
   it('never takes a refused token from the store again, even when the store cannot delete it', async () => {
-    const { memory, cache, token, stored, answer, fetcher } = storeSetup();
+    const { memory, cache, token, answer, fetcher } = storeSetup();
     const t1 = token('T1');
-    await memory.set('K', stored(t1), 3_600_000);
+    await memory.set('K', t1, 3_600_000);
     const noDelete: TokenStore = { get: (k) => memory.get(k), set: (k, v, t) => memory.set(k, v, t) };
     const c = cache({ store: { store: noDelete, key: 'K' } });
     await expect(c.get()).resolves.toBe('T1');

@@ -71,7 +71,7 @@ describe('token fetcher', () => {
     const token = await fetcher(
       scripted([{ status: 200, body: { access_token: 'abc', expires_in: 120 } }]),
     )();
-    expect(token.value).toBe('abc');
+    expect(token.accessToken).toBe('abc');
     expect(token.lifetimeSeconds).toBe(120);
     expect(token.expiresAt).toBeGreaterThanOrEqual(before + 120_000);
     expect(token.expiresAt).toBeLessThanOrEqual(Date.now() + 120_000);
@@ -97,7 +97,7 @@ describe('token fetcher', () => {
 
   it('retries 1.2.4 and 1.2.7 exactly once with a fresh assertion', async () => {
     const once = scripted([unico('1.2.7')]);
-    expect((await fetcher(once)()).value).toBe('tok');
+    expect((await fetcher(once)()).accessToken).toBe('tok');
     expect(once.assertions).toHaveLength(2);
     expect(once.assertions[0]).not.toBe(once.assertions[1]);
 
@@ -119,7 +119,7 @@ describe('token fetcher', () => {
       { status: 503, body: {} },
       { status: 429, body: {}, headers: { 'retry-after': '0' } },
     ]);
-    expect((await fetcher(transport)()).value).toBe('tok');
+    expect((await fetcher(transport)()).accessToken).toBe('tok');
     expect(transport.assertions).toHaveLength(3);
   });
 
