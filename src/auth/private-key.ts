@@ -39,7 +39,7 @@ export type SigningKey = KeyObject | CryptoKey | DeferredKey;
 
 type ImportedKey = { ok: true; key: SigningKey } | { ok: false; issue: FieldIssue };
 
-type NodeCrypto = Pick<typeof NodeCryptoModule, 'createHash' | 'createPrivateKey' | 'KeyObject'>;
+type NodeCrypto = Pick<typeof NodeCryptoModule, 'createPrivateKey' | 'KeyObject'>;
 
 const fail = (message: string): ImportedKey => ({
   ok: false,

@@ -1,13 +1,12 @@
 import * as z from 'zod/mini';
-import { loadNodeCrypto } from './private-key.js';
 
 /** What a {@link TokenStore} keeps: the access token and its expiry, never a key or an assertion. */
 export interface StoredToken {
-  /** The bearer token, as the token endpoint issued it. */
+  /** The bearer token. */
   readonly accessToken: string;
-  /** When it stops being valid, epoch milliseconds (clock of the process that minted it). */
+  /** Epoch ms, by the clock of the process that minted it. */
   readonly expiresAt: number;
-  /** The granted lifetime in seconds (`expires_in`): every process scales its refresh margins by it. */
+  /** As granted (`expires_in`): every process scales its refresh margins by it. */
   readonly lifetimeSeconds: number;
 }
 
@@ -34,24 +33,14 @@ export interface TokenStore {
   lock?(key: string, ttlMs: number): Promise<TokenStoreLock | undefined>;
 }
 
-export interface TokenIdentity {
-  readonly environment: string;
-  readonly tokenUrl: string;
-  readonly tenantId: string;
-  readonly accountName: string;
-}
+export type TokenIdentity = Readonly<Record<'environment' | 'tokenUrl' | 'tenantId' | 'accountName', string>>;
 
-// The format is a contract with every process of a fleet: never change it.
+// The format is a contract with every process of a fleet: never change it. JSON keeps the parts
+// apart: ('ab', 'c') and ('a', 'bc') must not collide.
 export async function tokenStoreKey(parts: TokenIdentity): Promise<string> {
-  // JSON keeps the parts apart: ('ab', 'c') and ('a', 'bc') must not collide.
   const material = JSON.stringify([parts.environment, parts.tokenUrl, parts.tenantId, parts.accountName]);
-  const node = loadNodeCrypto();
-  const hex = node
-    ? node.createHash('sha256').update(material).digest('hex')
-    : Array.from(
-        new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material))),
-        (b) => b.toString(16).padStart(2, '0'),
-      ).join('');
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
   return `unico-idcloud:token:${hex}`;
 }
 
@@ -74,7 +63,7 @@ export class MemoryTokenStore implements TokenStore {
   readonly #locks = new Map<string, { readonly owner: symbol; readonly until: number }>();
   readonly #now: () => number;
 
-  /** @param options - `now`: the clock of time-to-live (epoch ms), for tests. @default Date.now */
+  /** `now`: the clock of time-to-live (epoch ms), for tests. */
   constructor(options: { readonly now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
   }

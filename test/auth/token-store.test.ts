@@ -35,14 +35,13 @@ describe('tokenStoreKey', () => {
     expect(await tokenStoreKey({ ...parts, accountName: 'conta-ção' })).toBe(VECTOR_UNICODE);
   });
 
-  it('gives the same key through WebCrypto on runtimes without node:crypto', async () => {
+  it('gives the same key on runtimes without node:crypto', async () => {
     const hide = vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
     try {
       expect(await tokenStoreKey(parts)).toBe(
         'unico-idcloud:token:5e123ea3debbb12da34f2cac6e0c5683cc120f3be833bfacce0c5bc4410a33aa',
       );
       expect(await tokenStoreKey({ ...parts, accountName: 'conta-ção' })).toBe(VECTOR_UNICODE);
-      expect(hide).toHaveBeenCalled();
     } finally {
       hide.mockRestore();
     }
