@@ -12,31 +12,20 @@ import type { Transport } from '../http/transport.js';
 import { ENVIRONMENTS, type Environment, type ResolvedEnvironment } from './environment.js';
 import type { AppInfo, Hooks, Logger } from './observability.js';
 
-/**
- * The service account issued by Unico for one environment (spec §2.1). Give exactly one of
- * `privateKey` and `signer`.
- */
+/** The service account issued by Unico for one environment (spec §2.1): give `privateKey` or `signer`. */
 export interface ServiceAccount {
   /** Account name, as in the issuer `<accountName>@<tenantId>.iam.acesso.io`. */
   readonly accountName: string;
   /** Tenant id. */
   readonly tenantId: string;
   /**
-   * RSA private key: PKCS#8 or PKCS#1 PEM (literal `\n` sequences from environment variables are
-   * accepted), a `KeyObject`, or a `CryptoKey` for RSASSA-PKCS1-v1_5/SHA-256. Checked at
-   * construction; the string is not kept.
+   * RSA private key: PKCS#8 or PKCS#1 PEM (literal `\n` from environment variables accepted), a
+   * `KeyObject`, or an RSASSA-PKCS1-v1_5/SHA-256 `CryptoKey`. Checked at construction, not kept as text.
    */
   readonly privateKey?: PrivateKeyInput | undefined;
   /**
-   * Instead of `privateKey`: signs the assertion with a key that never leaves a KMS or an HSM.
-   * Gets the JWS signing input and returns its RS256 (RSASSA-PKCS1-v1_5/SHA-256) signature.
-   * A signer that throws or returns anything but a signature fails the call with `ERR_TOKEN`.
-   * @example
-   * ```ts
-   * signer: async (input) => new Uint8Array((await kms.send(new SignCommand({
-   *   KeyId, Message: input, MessageType: 'RAW', SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
-   * }))).Signature!)
-   * ```
+   * Signs the assertion with a key kept in a KMS or HSM: gets the JWS signing input, returns its RS256
+   * signature; a failure fails the call with `ERR_TOKEN`. See docs/recipes/kms-signer.md.
    */
   readonly signer?: AssertionSigner | undefined;
 }
@@ -49,23 +38,17 @@ export interface ClientOptions {
   readonly serviceAccount: ServiceAccount;
   /** The APIKEY provisioned for this environment (Liveness + Identity Verification). */
   readonly apiKey: string;
-  /** Budget of one `createProcess` call, token wait and retries included, in ms. @default 30000 */
+  /** Budget of one call, token wait and retries included, in ms. @default 30000 */
   readonly timeoutMs?: number | undefined;
-  /** Budget of each HTTP attempt of a call, in ms; `timeoutMs` still bounds the whole call. @default 25000 */
+  /** Budget of each HTTP attempt of a call, in ms. @default 25000 */
   readonly attemptTimeoutMs?: number | undefined;
   /** Budget of one token refresh (all its attempts), in ms. @default 10000 */
   readonly tokenTimeoutMs?: number | undefined;
-  /**
-   * Retries of failures that provably did not reach Unico (connection refused, DNS) and of 429.
-   * A 401 is always retried once with a new token, outside this count. @default 2
-   */
+  /** Retries of 429 and of failures that provably never reached Unico (+1 resend after 401). @default 2 */
   readonly maxRetries?: number | undefined;
   /**
-   * Also retry CreateProcess failures that happened after the request may have reached Unico
-   * (5xx, connection lost, attempt timeout), within `maxRetries` and `timeoutMs`. **Risk:** such a
-   * retry can create a second (billed) process for the same person; with an SDK capture the retry
-   * usually fails with 10508 (capture already used) if the first attempt was processed. Off by
-   * default: those failures raise `ERR_OUTCOME_UNKNOWN`. @default false
+   * Also retry CreateProcess failures that may have reached Unico (5xx, lost connection, attempt
+   * timeout). **Risk:** a second billed process; see docs/reliability.md. @default false
    */
   readonly retryOutcomeUnknown?: boolean | undefined;
   /** An undici dispatcher of yours (proxy, custom TLS, MockAgent). Not closed by `close()`. */
@@ -74,41 +57,27 @@ export interface ClientOptions {
   readonly transport?: Transport | undefined;
   /** Diagnostics sink. @default none: the SDK logs nothing */
   readonly logger?: Logger | undefined;
-  /**
-   * Callbacks for request start/end, retries and token refreshes (ids, statuses, durations and
-   * codes only). A throwing hook is ignored.
-   */
+  /** Callbacks for requests, retries and token refreshes (ids, statuses, codes); throwing is ignored. */
   readonly hooks?: Hooks | undefined;
   /** Your SDK or application, appended to `User-Agent` (`unico-idcloud/x node/y name/version`). */
   readonly appInfo?: AppInfo | undefined;
   /**
-   * Where the access token is shared — e.g. `createRedisTokenStore(redis)` from
-   * `unico-idcloud/redis`, so a fleet of processes makes one token request instead of one each.
-   * Store failures never fail a call: they are reported to `logger.warn` and the client carries on
-   * with its in-memory token. See docs/token-store.md. @default none: the token lives in this client's memory
+   * Shares the access token across a fleet, e.g. `createRedisTokenStore(redis)` from `unico-idcloud/redis`.
+   * Store failures never fail a call: they go to `logger.warn`. See docs/token-store.md. @default none
    */
   readonly tokenStore?: TokenStore | undefined;
 }
 
+type Defaulted = 'timeoutMs' | 'attemptTimeoutMs' | 'tokenTimeoutMs' | 'maxRetries' | 'retryOutcomeUnknown';
+
 /** Options after validation, with every default applied. */
-export interface NormalizedOptions {
+export type NormalizedOptions = Omit<ClientOptions, 'environment' | 'serviceAccount' | Defaulted> & {
+  readonly [K in Defaulted]-?: NonNullable<ClientOptions[K]>;
+} & {
   readonly environment: ResolvedEnvironment;
   readonly issuer: string;
-  /** The private key, or the caller's signer. */
   readonly key: AssertionKey;
-  readonly apiKey: string;
-  readonly timeoutMs: number;
-  readonly attemptTimeoutMs: number;
-  readonly tokenTimeoutMs: number;
-  readonly maxRetries: number;
-  readonly retryOutcomeUnknown: boolean;
-  readonly dispatcher: Dispatcher | undefined;
-  readonly transport: Transport | undefined;
-  readonly logger: Logger | undefined;
-  readonly tokenStore: TokenStore | undefined;
-  readonly hooks: Hooks | undefined;
-  readonly appInfo: AppInfo | undefined;
-}
+};
 
 const KNOWN = new Set([
   'environment',
@@ -127,22 +96,17 @@ const KNOWN = new Set([
   'tokenStore',
 ]);
 
-/**
- * Validates options once, naming each bad option; never echoes a secret.
- * @param options - what the caller passed
- * @returns fully populated options
- * @throws InvalidConfigError listing every problem
- */
+/** Validates options once, naming each bad option; never echoes a secret. */
 export function normalizeOptions(options: ClientOptions): NormalizedOptions {
-  const issues: FieldIssue[] = [];
-  const problem = (path: string, message: string) => issues.push({ path, message });
   if (typeof options !== 'object' || options === null)
     throw new InvalidConfigError([{ path: '', message: 'options object is required' }]);
+  const issues: FieldIssue[] = [];
+  const problem: Problem = (path, message) => issues.push({ path, message });
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) problem(key, 'unknown option');
+  // The rest passes through as given; the account's key material is not kept.
+  const { environment: given, serviceAccount: account, ...rest } = options as Partial<ClientOptions>;
+  const environment = resolveEnvironment(given, problem);
 
-  const environment = resolveEnvironment(options.environment, problem);
-
-  const account = options.serviceAccount as Partial<ServiceAccount> | undefined;
   if (typeof account !== 'object' || account === null) problem('serviceAccount', 'is required');
   const accountName = checkName(account?.accountName, 'serviceAccount.accountName', problem);
   const tenantId = checkName(account?.tenantId, 'serviceAccount.tenantId', problem);
@@ -160,21 +124,23 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     else issues.push(imported.issue);
   }
 
-  const apiKey = options.apiKey;
+  const { apiKey } = options;
   if (typeof apiKey !== 'string' || apiKey.length === 0)
     problem('apiKey', 'is required (a non-empty string)');
   // Header injection and copy-paste accidents: a key with whitespace is never valid.
   else if (/\s/.test(apiKey)) problem('apiKey', 'must not contain whitespace or line breaks');
 
-  const int = (
-    name: 'timeoutMs' | 'attemptTimeoutMs' | 'tokenTimeoutMs' | 'maxRetries',
-    d: number,
-    max: number,
-  ) => checkInt(options[name], name, d, name === 'maxRetries' ? 0 : 1, max, problem);
-  const timeoutMs = int('timeoutMs', 30_000, 600_000);
-  const attemptTimeoutMs = int('attemptTimeoutMs', 25_000, 600_000);
-  const tokenTimeoutMs = int('tokenTimeoutMs', 10_000, 120_000);
-  const maxRetries = int('maxRetries', 2, 10);
+  const int = (name: IntOption, fallback: number, min: number, max: number) => {
+    const value = options[name];
+    if (value === undefined) return fallback;
+    if (Number.isInteger(value) && value >= min && value <= max) return value;
+    problem(name, `must be an integer from ${min} to ${max}`);
+    return fallback;
+  };
+  const timeoutMs = int('timeoutMs', 30_000, 1, 600_000);
+  const attemptTimeoutMs = int('attemptTimeoutMs', 25_000, 1, 600_000);
+  const tokenTimeoutMs = int('tokenTimeoutMs', 10_000, 1, 120_000);
+  const maxRetries = int('maxRetries', 2, 0, 10);
   const retryOutcomeUnknown = options.retryOutcomeUnknown ?? false;
   if (typeof retryOutcomeUnknown !== 'boolean') problem('retryOutcomeUnknown', 'must be a boolean');
   const has = (value: unknown, names: string[]) =>
@@ -184,8 +150,7 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   // dispatch() is what lets the transport see the moment a request is written (proof of "not sent").
   if (options.dispatcher !== undefined && !has(options.dispatcher, ['dispatch']))
     problem('dispatcher', 'must be an undici Dispatcher (with a dispatch() method)');
-  const logger = options.logger;
-  if (logger !== undefined && !has(logger, ['debug', 'info', 'warn', 'error']))
+  if (options.logger !== undefined && !has(options.logger, ['debug', 'info', 'warn', 'error']))
     problem('logger', 'must have debug, info, warn and error methods');
   const tokenStore = options.tokenStore as unknown as Record<string, unknown> | undefined;
   if (tokenStore !== undefined) {
@@ -194,11 +159,9 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     else if (['invalidate', 'lock'].some((m) => tokenStore[m] !== undefined && !has(tokenStore, [m])))
       problem('tokenStore', 'invalidate and lock must be methods when present');
   }
-
-  const hooks = options.hooks;
+  const { hooks, appInfo } = options;
   if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null))
     problem('hooks', 'must be an object');
-  const appInfo = options.appInfo;
   if (
     appInfo !== undefined &&
     (typeof appInfo?.name !== 'string' ||
@@ -213,25 +176,21 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   if (issues.length > 0 || environment === undefined || key === undefined)
     throw new InvalidConfigError(issues);
   return {
+    ...rest,
+    apiKey,
     environment,
     issuer: assertionIssuer(accountName, tenantId),
     key,
-    apiKey: apiKey as string,
     timeoutMs,
     attemptTimeoutMs,
     tokenTimeoutMs,
     maxRetries,
-    retryOutcomeUnknown: retryOutcomeUnknown === true,
-    dispatcher: options.dispatcher,
-    transport: options.transport,
-    logger,
-    hooks,
-    appInfo,
-    tokenStore: options.tokenStore,
+    retryOutcomeUnknown,
   };
 }
 
 type Problem = (path: string, message: string) => void;
+type IntOption = Exclude<Defaulted, 'retryOutcomeUnknown'>;
 
 function resolveEnvironment(env: unknown, problem: Problem): ResolvedEnvironment | undefined {
   if (env === 'uat' || env === 'production') return ENVIRONMENTS[env];
@@ -242,7 +201,7 @@ function resolveEnvironment(env: unknown, problem: Problem): ResolvedEnvironment
   const custom = env as Record<string, unknown>;
   const apiBaseUrl = checkUrl(custom['apiBaseUrl'], 'environment.apiBaseUrl', problem);
   const tokenUrl = checkUrl(custom['tokenUrl'], 'environment.tokenUrl', problem);
-  let audience = custom['audience'];
+  const audience = custom['audience'];
   if (audience !== undefined) {
     if (typeof audience !== 'string' || audience === '')
       problem('environment.audience', 'must be a non-empty string');
@@ -250,32 +209,24 @@ function resolveEnvironment(env: unknown, problem: Problem): ResolvedEnvironment
       problem('environment.audience', 'must not end with "/" (Unico compares it exactly)');
   }
   if (apiBaseUrl === undefined || tokenUrl === undefined) return undefined;
-  audience ??= new URL(tokenUrl).origin;
   return {
     name: 'custom',
     apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
     tokenUrl,
-    audience: audience as string,
+    audience: String(audience ?? new URL(tokenUrl).origin),
   };
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 function checkUrl(value: unknown, path: string, problem: Problem): string | undefined {
-  if (typeof value !== 'string') {
-    problem(path, 'is required (a URL)');
-    return undefined;
+  if (typeof value !== 'string') problem(path, 'is required (a URL)');
+  else if (!URL.canParse(value)) problem(path, 'is not a valid URL');
+  else {
+    const { protocol, hostname } = new URL(value);
+    if (protocol === 'https:' || (protocol === 'http:' && LOOPBACK.test(hostname))) return value;
+    problem(path, 'must use https: (plain http: is only allowed for loopback hosts)');
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    problem(path, 'is not a valid URL');
-    return undefined;
-  }
-  if (url.protocol === 'https:') return value;
-  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return value;
-  problem(path, 'must use https: (plain http: is only allowed for loopback hosts)');
   return undefined;
 }
 
@@ -283,20 +234,4 @@ function checkName(value: unknown, path: string, problem: Problem): string {
   if (typeof value !== 'string' || value.length === 0) problem(path, 'is required (a non-empty string)');
   else if (/[\s@]/.test(value)) problem(path, 'must not contain spaces or "@"');
   return typeof value === 'string' ? value : '';
-}
-
-function checkInt(
-  value: unknown,
-  path: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problem: Problem,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problem(path, `must be an integer from ${min} to ${max}`);
-    return fallback;
-  }
-  return value;
 }
