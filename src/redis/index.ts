@@ -75,9 +75,8 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
     },
 
     async set(key: string, token: StoredToken, ttlMs: number): Promise<void> {
-      const { accessToken, expiresAt, lifetimeSeconds } = token;
-      const value = JSON.stringify({ accessToken, expiresAt, lifetimeSeconds });
-      await evalScript(SET_SCRIPT, key, value, String(expiresAt), String(ttl(ttlMs)));
+      const value = JSON.stringify(token, ['accessToken', 'expiresAt', 'lifetimeSeconds']);
+      await evalScript(SET_SCRIPT, key, value, String(token.expiresAt), String(ttl(ttlMs)));
     },
 
     async invalidate(key: string, accessToken: string): Promise<void> {
@@ -108,12 +107,10 @@ function adapt(input: RedisClient | RedisTokenStoreOptions): Send {
   }
   // ioredis has both call() and a sendCommand(Command) of its own; node-redis has no call().
   if ((kind ?? 'ioredis') === 'ioredis' && hasMethod(client, 'call')) {
-    const io = client as IoRedisClient;
-    return (command, ...args) => io.call(command, ...args);
+    return (command, ...args) => (client as IoRedisClient).call(command, ...args);
   }
   if ((kind ?? 'node-redis') === 'node-redis' && hasMethod(client, 'sendCommand')) {
-    const node = client as NodeRedisClient;
-    return (...args) => node.sendCommand(args);
+    return (...args) => (client as NodeRedisClient).sendCommand(args);
   }
   throw notAClient();
 }
@@ -122,11 +119,10 @@ function hasMethod(value: object, name: string): boolean {
   return typeof (value as Record<string, unknown>)[name] === 'function';
 }
 
-function notAClient(): TypeError {
-  return new TypeError(
+const notAClient = () =>
+  new TypeError(
     'createRedisTokenStore: expected a node-redis (v4+) client, an ioredis (v5+) client, or { client, kind }',
   );
-}
 
 /** A reply as text (strings, or Buffers with some options); nil is `undefined`. */
 function text(reply: unknown): string | undefined {
