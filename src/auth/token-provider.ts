@@ -50,16 +50,13 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
     let freshAssertionUsed = false;
     try {
       for (;;) {
-        let assertion: string;
-        try {
-          assertion = await signAssertion({
-            issuer,
-            audience,
-            key,
-            ...claims.next(),
-            signal: deadline.signal,
-          });
-        } catch (err) {
+        const assertion = await signAssertion({
+          issuer,
+          audience,
+          key,
+          ...claims.next(),
+          signal: deadline.signal,
+        }).catch((err: unknown) => {
           if (deadline.signal.aborted) throw stopped(err, 'Signing the client assertion did not finish');
           // Our own messages only: what a KMS client or jose threw stays in `cause`.
           const what = err instanceof AssertionSigningError ? err.message : 'the key could not sign';
@@ -67,7 +64,7 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
             reason: 'signing',
             cause: err,
           });
-        }
+        });
         const attempt = createDeadline(
           Math.min(config.attemptTimeoutMs ?? config.timeoutMs, deadline.remainingMs() || 1),
           deadline.signal,
