@@ -23,7 +23,7 @@ const INCONCLUSIVE: Readonly<Record<Liveness, Advice>> = {
   unknown: advice('no-decision', 'identity undetermined and an undocumented liveness value: log raw'),
 };
 
-/** Unico's rows for a live person whose identity is inconclusive, when Risk Score and Behavior Alert came too. */
+// Unico's rows for a live person of inconclusive identity, when a Risk Score (and Behavior Alert) came.
 function riskAdvice(result: InconclusiveResult): Advice | undefined {
   const score = result.riskScore?.value === 'score' ? result.riskScore.score : undefined;
   if (score === undefined) return undefined;
@@ -36,16 +36,8 @@ function riskAdvice(result: InconclusiveResult): Advice | undefined {
 }
 
 /**
- * Unico's documented decision guidance for a result, as data: the table "Unico's decision guidance"
- * of docs/results.md, row for row (a test keeps the two identical). Guidance, not a business rule:
- * your risk policy decides, and may map these to actions of its own.
- * @param result - what `createProcess` or `getProcess` resolved to
- * @returns the suggested action and its reason
- * @example
- * ```ts
- * const { action, reason } = adviceFor(await client.createProcess(input));
- * if (action === 'approve') approve();
- * ```
+ * Unico's decision guidance for a result (docs/results.md, row for row, tied by a test). Guidance,
+ * not a business rule: `if (adviceFor(result).action === 'approve') approve();`
  */
 export function adviceFor(result: ProcessResult): Advice {
   switch (result.kind) {

@@ -1,2 +1,2 @@
-/** Entry of the edge build: the same API, with `fetch` as the default transport and no undici or `node:` import. */
+/** Entry of the edge build: the same API, with `fetch` as default transport, no undici, no `node:` import. */
 export * from './index.js';

@@ -57,7 +57,7 @@ export class IdCloudError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
-  /** `instanceof IdCloudError` works across copies like {@link IdCloudError.is}; a subclass checks the prototype. */
+  /** `instanceof IdCloudError` works across copies as `is` does; a subclass checks the prototype. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this === IdCloudError) return IdCloudError.is(value);
     return Function.prototype[Symbol.hasInstance].call(this, value);
@@ -104,7 +104,10 @@ export class TokenError extends IdCloudError {
   readonly unicoCode: string | undefined;
   /** `error_description` as sent by Unico: {@link ApiError.description} explains how it is handled. */
   declare readonly description: string | undefined;
-  /** `'rejected'`: an error answer (see `unicoCode`); `'signing'`: the `signer` failed; else no usable answer. */
+  /**
+   * `'rejected'`: an error answer (see `unicoCode`); `'signing'`: the `signer` failed; the others: no
+   * usable answer (unreachable, too slow, unreadable).
+   */
   readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing';
   constructor(message: string, details: TokenErrorDetails = {}) {
     super('ERR_TOKEN', message, details);

@@ -1,4 +1,4 @@
-/** Capped exponential backoff with jitter (between half and all of the step); `attempt` 0 is the first retry. */
+/** Capped exponential backoff, jittered between half and all of the step; `attempt` 0 is the first retry. */
 export function backoffMs(
   attempt: number,
   baseMs: number,

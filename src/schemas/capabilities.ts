@@ -65,11 +65,7 @@ const FLOW_ALIASES: Readonly<Record<string, FlowVerdict>> = {
   'risk-high': 'high-risk',
 };
 
-/**
- * Decodes the blocks other capabilities add to a body; only the blocks present appear.
- * @param body - the response body
- * @returns the decoded blocks, undocumented values as `'unknown'` with the raw value
- */
+/** The blocks present in a body, undocumented values as `'unknown'` with the raw value. */
 export function capabilityResults(body: Readonly<Record<string, unknown>>): CapabilityResults {
   const found: { -readonly [K in keyof CapabilityResults]: CapabilityResults[K] } = {};
   if ('identityFraudsters' in body) {
@@ -100,7 +96,7 @@ export function capabilityResults(body: Readonly<Record<string, unknown>>): Capa
   return found;
 }
 
-/** `block[key]`; when `block` is not an object, no value and the whole block as `raw`. */
+// Not an object: no value, and the whole block as `raw`.
 function leaf(block: unknown, key: string): { value: unknown; raw: unknown } {
   if (typeof block !== 'object' || block === null || Array.isArray(block))
     return { value: undefined, raw: block };

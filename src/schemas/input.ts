@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { FieldIssue } from '../errors.js';
 import { isValidCpf, normalizeCpf } from '../internal/cpf.js';
 import { checkImage, type ImageKind } from '../internal/image.js';
+import { lazy } from './lazy.js';
 
 // Runs with the raw issue, which still carries the input: tells "missing" from "wrong type".
 const expected =
@@ -18,12 +19,8 @@ const isoDate = (value: string): boolean => {
 };
 const notBlank = (v: string): boolean => v.trim().length > 0;
 
-/**
- * Built on the first call rather than at import: importing the SDK should cost close to nothing.
- * `zod/mini` rather than `zod`: the same v4 core, but tree-shakable, so a bundle (ours or a
- * user's) carries only the checks used here.
- */
-function buildInputSchema() {
+// `zod/mini`: the same v4 core as `zod`, but a bundle carries only the checks used here.
+const inputSchema = lazy(() => {
   const subject = z.strictObject(
     {
       // Two checks, so exactly one message comes out: the shape, else the check digits.
@@ -69,9 +66,7 @@ function buildInputSchema() {
     },
     { error: expected('an object') },
   );
-}
-
-let inputSchema: ReturnType<typeof buildInputSchema> | undefined;
+});
 
 /** The request body a caller gives to `createProcess`. */
 export interface CreateProcessInput {
@@ -121,14 +116,8 @@ export interface PreparedRequest {
 
 export type PrepareOutcome = { ok: true; request: PreparedRequest } | { ok: false; issues: FieldIssue[] };
 
-/**
- * Validates a CreateProcess input and builds the JSON body. Every problem is reported, with its
- * field path and without the offending value.
- * @param input - what the caller passed
- * @returns the prepared request or the list of issues
- */
+/** Validates a CreateProcess input (every issue, by path, never the value) and builds the JSON body. */
 export function prepareCreateProcess(input: unknown): PrepareOutcome {
-  inputSchema ??= buildInputSchema();
   const parsed = inputSchema.safeParse(input);
   const issues: FieldIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(toFieldIssues);
   const given = input as { imageBase64?: unknown; imageKind?: unknown } | null;
@@ -137,7 +126,7 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
   const image = given?.imageBase64;
   const check = typeof image === 'string' ? checkImage(image, declared) : undefined;
   if (check !== undefined && !check.ok) issues.push({ path: 'imageBase64', message: check.message });
-  if (!parsed.success || check === undefined || !check.ok || issues.length > 0) return { ok: false, issues };
+  if (!parsed.success || check === undefined || !check.ok) return { ok: false, issues };
 
   const { imageBase64, imageKind: _notSent, subject: person, ...rest } = parsed.data;
   // The only normalisation: a formatted CPF is sent as its digits (the checks above proved it is one).
@@ -160,10 +149,8 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
 const NEEDS_ESCAPING = /[^ !#-[\]-~]/;
 
 /**
- * `head` (a JSON object) with `"imageBase64"` added last. The image is up to ~1.4 M characters,
- * so it is spliced in unescaped when it provably needs no escaping and is ASCII (one byte per
- * character): a plain image because checkImage proved it is base64, a capture (opaque, any
- * characters) when NEEDS_ESCAPING finds nothing. Otherwise it goes through JSON.stringify.
+ * `head` with `"imageBase64"` added last: spliced in as is (up to ~1.4 MB) when it provably needs no
+ * escaping and is ASCII (a plain image, proved base64; a capture NEEDS_ESCAPING finds nothing in).
  */
 function bodyWith(head: string, image: string, kind: ImageKind): Uint8Array<ArrayBuffer> {
   const encoder = new TextEncoder();
@@ -171,8 +158,7 @@ function bodyWith(head: string, image: string, kind: ImageKind): Uint8Array<Arra
   if (kind === 'sdk-capture' && NEEDS_ESCAPING.test(image)) {
     return encoder.encode(`${open}${JSON.stringify(image)}}`);
   }
-  // Built as bytes in one buffer: handing undici a 1 MB string costs a flatten and an encode of a
-  // fresh allocation per call (docs/performance.md).
+  // One byte buffer: a 1 MB string costs undici a flatten and an encode per call (docs/performance.md).
   const prefix = encoder.encode(`${open}"`);
   const size = prefix.length + image.length + 2;
   const NodeBuffer = globalThis.Buffer;

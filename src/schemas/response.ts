@@ -2,22 +2,17 @@ import * as z from 'zod/mini';
 import type { FieldIssue } from '../errors.js';
 import type { ImageKind } from '../internal/image.js';
 import { type CapabilityResults, capabilityResults } from './capabilities.js';
+import { lazy } from './lazy.js';
 
-/**
- * The envelope every 2xx body must have. Everything else is optional and loosely typed: unknown
- * fields, unknown enum values and other capabilities' blocks must never make a verdict throw.
- * Built on the first response rather than at import (see `schemas/input.ts`).
- */
-function buildProcessBodySchema() {
-  return z.looseObject({
+// Only the envelope is required: unknown fields and values must never make a verdict throw.
+const processBodySchema = lazy(() =>
+  z.looseObject({
     id: z.string().check(z.minLength(1)),
     status: z.number().check(z.int()),
     unicoId: z.catch(z.optional(z.looseObject({ result: z.unknown() })), undefined),
     liveness: z.optional(z.unknown()),
-  });
-}
-
-let processBodySchema: ReturnType<typeof buildProcessBodySchema> | undefined;
+  }),
+);
 
 /**
  * What the liveness value means for this call. `'not-checked'`: a plain image was sent, so no
@@ -100,15 +95,8 @@ export type ProcessResult =
 
 export type DecodeOutcome = { ok: true; result: ProcessResult } | { ok: false; issues: FieldIssue[] };
 
-/**
- * Decodes a 2xx JSON body into a {@link ProcessResult}.
- * @param json - the parsed body
- * @param imageKind - what was sent; decides whether liveness 1 means passed or not checked
- * @param requestId - the call's id
- * @returns the result, or issues when `id`/`status` are missing or malformed
- */
+/** A 2xx JSON body as a {@link ProcessResult}; `imageKind` decides whether liveness was checked. */
 export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId: string): DecodeOutcome {
-  processBodySchema ??= buildProcessBodySchema();
   const parsed = processBodySchema.safeParse(json);
   if (!parsed.success) {
     return {
@@ -127,28 +115,16 @@ export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId
 
   const livenessChecked = imageKind === 'sdk-capture';
   const completed = { ...base, status: 3 as const, livenessChecked };
-  const hasLiveness = 'liveness' in body && body.liveness !== undefined;
   const liveness = livenessOf(body.liveness, livenessChecked);
-  switch (body.unicoId?.result) {
-    case 'yes':
-      return {
-        ok: true,
-        result: hasLiveness
-          ? { ...completed, kind: 'verified', liveness }
-          : { ...completed, kind: 'verified' },
-      };
-    case 'no':
-      return {
-        ok: true,
-        result: hasLiveness
-          ? { ...completed, kind: 'not-verified', liveness }
-          : { ...completed, kind: 'not-verified' },
-      };
-    case 'inconclusive':
-      return { ok: true, result: { ...completed, kind: 'inconclusive', liveness } };
-    default:
-      return { ok: true, result: { ...base, kind: 'unrecognized', status: 3 } };
-  }
+  const verdict = body.unicoId?.result;
+  if (verdict === 'inconclusive')
+    return { ok: true, result: { ...completed, kind: 'inconclusive', liveness } };
+  if (verdict !== 'yes' && verdict !== 'no')
+    return { ok: true, result: { ...base, kind: 'unrecognized', status: 3 } };
+  const kind = verdict === 'yes' ? 'verified' : 'not-verified';
+  // Liveness is optional on "yes" and "no": present only when Unico sent it.
+  const sent = body.liveness === undefined ? {} : { liveness };
+  return { ok: true, result: { ...completed, kind, ...sent } };
 }
 
 function livenessOf(value: unknown, checked: boolean): Liveness {
@@ -166,26 +142,19 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Error body of the API (spec §5.1): `code` string or number; text in `description` or `message`. */
-function buildApiErrorSchema() {
-  return z.object({
+// Spec §5.1: `code` a string or a number; the text in `description` or `message`.
+const apiErrorSchema = lazy(() =>
+  z.object({
     error: z.object({
       code: z.catch(z.optional(z.union([z.string(), z.number()])), undefined),
       description: z.catch(z.optional(z.string()), undefined),
       message: z.catch(z.optional(z.string()), undefined),
     }),
-  });
-}
+  }),
+);
 
-let apiErrorSchema: ReturnType<typeof buildApiErrorSchema> | undefined;
-
-/**
- * Reads Unico's application code and text out of an error body, defensively.
- * @param json - the parsed body (may be anything)
- * @returns code as a string and the raw text, each when present
- */
+/** Unico's code (as a string) and text from an error body of any shape. */
 export function decodeApiError(json: unknown): { code: string | undefined; text: string | undefined } {
-  apiErrorSchema ??= buildApiErrorSchema();
   const parsed = apiErrorSchema.safeParse(json);
   if (!parsed.success) return { code: undefined, text: undefined };
   const { code, description, message } = parsed.data.error;

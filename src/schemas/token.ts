@@ -1,18 +1,5 @@
 import * as z from 'zod/mini';
-
-/**
- * A schema built on its first use rather than at import (see `schemas/input.ts`); exposes only
- * `safeParse`, which is all the token exchange calls.
- */
-function lazy<T extends z.ZodMiniType>(build: () => T): Pick<T, 'safeParse'> {
-  let schema: T | undefined;
-  return {
-    safeParse: (data, params) => {
-      schema ??= build();
-      return schema.safeParse(data, params);
-    },
-  };
-}
+import { lazy } from './lazy.js';
 
 /** Token endpoint success body (spec §2.4). Unknown fields are tolerated. */
 export const tokenResponseSchema = lazy(() =>
