@@ -86,10 +86,6 @@ export class InvalidInputError extends IdCloudError {
   }
 }
 
-/** Details parsed from a token endpoint failure. */
-export type TokenErrorDetails = ErrorContext &
-  Partial<Pick<TokenError, 'httpStatus' | 'oauthError' | 'unicoCode' | 'description' | 'reason'>>;
-
 /**
  * The token endpoint rejected the assertion or could not be used. Check `unicoCode` (spec §2.5):
  * `1.2.22` extra claim, `1.2.4` expired, `1.2.18` account locked, `1.0.1` wrong tenant, ...
@@ -109,20 +105,19 @@ export class TokenError extends IdCloudError {
    * usable answer (unreachable, too slow, unreadable).
    */
   readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing';
-  constructor(message: string, details: TokenErrorDetails = {}) {
+  constructor(
+    message: string,
+    details: ErrorContext &
+      Partial<Pick<TokenError, 'httpStatus' | 'oauthError' | 'unicoCode' | 'description' | 'reason'>> = {},
+  ) {
     super('ERR_TOKEN', message, details);
     this.httpStatus = details.httpStatus;
     this.oauthError = details.oauthError;
     this.unicoCode = details.unicoCode;
-    hide(this, 'description', details.description);
+    Object.defineProperty(this, 'description', { value: details.description });
     this.reason = details.reason ?? 'rejected';
   }
 }
-
-/** Details parsed from an API error body `{"error":{"code","description"}}`. */
-export type ApiErrorDetails = ErrorContext &
-  Pick<ApiError, 'httpStatus'> &
-  Partial<Pick<ApiError, 'unicoCode' | 'description'>>;
 
 /** Unico answered with a 4xx it processed and rejected; retrying the same request will not help. */
 export class ApiError extends IdCloudError {
@@ -136,12 +131,16 @@ export class ApiError extends IdCloudError {
    * scrubbed of the call's values in any case or format, and truncated. Do not log it as is.
    */
   declare readonly description: string | undefined;
-  constructor(details: ApiErrorDetails) {
+  constructor(
+    details: ErrorContext &
+      Pick<ApiError, 'httpStatus'> &
+      Partial<Pick<ApiError, 'unicoCode' | 'description'>>,
+  ) {
     const what = details.unicoCode === undefined ? '' : ` code ${details.unicoCode}`;
     super('ERR_API', `Unico API rejected the request (HTTP ${details.httpStatus}${what})`, details);
     this.httpStatus = details.httpStatus;
     this.unicoCode = details.unicoCode;
-    hide(this, 'description', details.description);
+    Object.defineProperty(this, 'description', { value: details.description });
   }
 }
 
@@ -243,10 +242,6 @@ export class ClientClosedError extends IdCloudError {
   constructor(context: ErrorContext = {}) {
     super('ERR_CLIENT_CLOSED', 'The client is closed; nothing was sent (create a new client)', context);
   }
-}
-
-function hide(target: object, name: string, value: unknown): void {
-  Object.defineProperty(target, name, { value, enumerable: false, writable: false, configurable: false });
 }
 
 function formatIssues(issues: readonly FieldIssue[]): string {
