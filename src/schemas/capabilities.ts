@@ -50,20 +50,18 @@ export interface CapabilityResults {
   readonly flowResult?: FlowResult;
 }
 
-const FLOW_VERDICTS: ReadonlySet<unknown> = new Set<FlowVerdict>([
-  'approved',
-  'denied',
-  'reproved',
-  'critical-risk',
-  'high-risk',
-  'retry',
-  'inconclusive',
+// Each spelling of a verdict: the MX page's list of test CURPs spells two of them the other way round.
+const FLOW_VERDICTS: ReadonlyMap<unknown, FlowVerdict> = new Map<unknown, FlowVerdict>([
+  ['approved', 'approved'],
+  ['denied', 'denied'],
+  ['reproved', 'reproved'],
+  ['critical-risk', 'critical-risk'],
+  ['high-risk', 'high-risk'],
+  ['retry', 'retry'],
+  ['inconclusive', 'inconclusive'],
+  ['risk-critical', 'critical-risk'],
+  ['risk-high', 'high-risk'],
 ]);
-// The MX page's list of test CURPs spells two verdicts the other way round.
-const FLOW_ALIASES: Readonly<Record<string, FlowVerdict>> = {
-  'risk-critical': 'critical-risk',
-  'risk-high': 'high-risk',
-};
 
 /** The blocks present in a body, undocumented values as `'unknown'` with the raw value. */
 export function capabilityResults(body: Readonly<Record<string, unknown>>): CapabilityResults {
@@ -88,10 +86,8 @@ export function capabilityResults(body: Readonly<Record<string, unknown>>): Capa
   }
   if ('idCloud' in body) {
     const { value, raw } = leaf(body['idCloud'], 'result');
-    const verdict = typeof value === 'string' ? (FLOW_ALIASES[value] ?? value) : value;
-    found.flowResult = FLOW_VERDICTS.has(verdict)
-      ? { value: verdict as FlowVerdict }
-      : { value: 'unknown', raw };
+    const verdict = FLOW_VERDICTS.get(value);
+    found.flowResult = verdict === undefined ? { value: 'unknown', raw } : { value: verdict };
   }
   return found;
 }
