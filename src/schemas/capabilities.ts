@@ -13,9 +13,8 @@ export interface UndocumentedValue {
 export type BehaviorAlert = { readonly value: 'fraud-signals' | 'no-fraud-signals' } | UndocumentedValue;
 
 /**
- * Serpro similarity (`government.serpro`): a `score` of 0–100 (higher is more similar), or the
- * signal codes -1 (`'no-face-on-file'`: Serpro has no face for the CPF) and -2 (`'serpro-error'`:
- * the integration with Serpro failed). The codes are not low scores.
+ * Serpro similarity (`government.serpro`): a `score` of 0–100 (higher is more similar), or the codes
+ * -1 (`'no-face-on-file'`) and -2 (`'serpro-error'`: the integration failed), which are not scores.
  */
 export type SerproSimilarity =
   | { readonly value: 'score'; readonly score: number }

@@ -90,16 +90,11 @@ export interface CreateProcessInput {
   /** Free text for segmentation, e.g. `"Onboarding"`. */
   readonly useCase: string;
   /**
-   * The capture SDK's `encrypted` value (needed for liveness), or a plain base64 PNG/JPEG/WebP
-   * (≤ 800 KB decoded, no `data:` prefix, no line breaks; identity verification only, liveness is
-   * not checked). Standard base64 starting with a PNG, JPEG or WebP signature is a plain image;
-   * anything else is sent unchanged as a capture.
+   * The capture SDK's `encrypted` value (needed for liveness), sent unchanged, or a plain base64
+   * PNG/JPEG/WebP, told apart by its signature (≤ 800 KB decoded, no `data:` prefix or line breaks).
    */
   readonly imageBase64: string;
-  /**
-   * What `imageBase64` is, when the detection above should not decide: `'sdk-capture'` sends it
-   * unchecked; `'plain-image'` requires a valid plain image. Not sent to Unico.
-   */
+  /** Overrides the detection (not sent): `'sdk-capture'` sends it unchecked, `'plain-image'` checks it. */
   readonly imageKind?: ImageKind | undefined;
   /** Branch id (UUID), only for service accounts with several branches. */
   readonly subsidiaryId?: string | undefined;
