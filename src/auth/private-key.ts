@@ -140,10 +140,7 @@ function deferKey(pkcs8: Uint8Array<ArrayBuffer>): DeferredKey {
       key = await crypto.subtle.importKey('pkcs8', pkcs8, rs256, false, ['sign']);
     } catch (err) {
       const type = nonRsaType(pkcs8);
-      const what =
-        type === undefined
-          ? 'could not be imported into WebCrypto'
-          : `is a ${type} key; RS256 needs an RSA key`;
+      const what = type ? `is a ${type} key; RS256 needs an RSA key` : 'could not be imported into WebCrypto';
       throw new KeyImportError(what, err);
     } finally {
       pkcs8.fill(0);

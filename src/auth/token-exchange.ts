@@ -47,22 +47,14 @@ export async function exchangeAssertion(
       });
       return { ok: false, attempt: { kind: 'unreadable' }, serverDateMs, error };
     }
-    const lifetimeSeconds = parsed.data.expires_in;
-    return {
-      ok: true,
-      serverDateMs,
-      // Counted from when the request was sent: the token cannot outlive what the server granted.
-      token: {
-        accessToken: parsed.data.access_token,
-        expiresAt: sentAt + lifetimeSeconds * 1000,
-        lifetimeSeconds,
-      },
-    };
+    const { access_token: accessToken, expires_in: lifetimeSeconds } = parsed.data;
+    // Counted from when the request was sent: the token cannot outlive what the server granted.
+    const expiresAt = sentAt + lifetimeSeconds * 1000;
+    return { ok: true, serverDateMs, token: { accessToken, expiresAt, lifetimeSeconds } };
   }
 
-  const body = tokenErrorSchema.safeParse(json);
-  const oauthError = body.success ? body.data.error : undefined;
-  const rawDescription = body.success ? body.data.error_description : undefined;
+  const { error: oauthError, error_description: rawDescription } =
+    tokenErrorSchema.safeParse(json).data ?? {};
   const unicoCode = rawDescription === undefined ? undefined : UNICO_CODE.exec(rawDescription)?.[1];
   const description = rawDescription === undefined ? undefined : scrubText(rawDescription);
   const detail = unicoCode === undefined ? (oauthError ?? 'no error code') : `Unico code ${unicoCode}`;
