@@ -2,6 +2,7 @@ import type { TokenSource } from '../auth/tokens.js';
 import {
   AbortedError,
   ClientClosedError,
+  type FieldIssue,
   IdCloudError,
   InvalidInputError,
   InvalidResponseError,
@@ -12,30 +13,27 @@ import { provablyUnsent, type Transport, type TransportResponse } from '../http/
 import type { ImageKind } from '../internal/image.js';
 import { scrubText } from '../internal/redact.js';
 import { sleep, startAttempt } from '../internal/signal.js';
-import { type AttemptOutcome, nextStep } from '../policy/call.js';
+import { type AttemptOutcome, type CallState, nextStep } from '../policy/call.js';
 import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schemas/response.js';
 import type { Observer, Operation, RequestStartEvent } from './observability.js';
 import type { NormalizedOptions } from './options.js';
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Cancels the call. An abort after the request was sent gives `ERR_ABORTED` with `requestSent: true`. */
+  /** Cancels the call; an abort after the request was sent gives `ERR_ABORTED` with `requestSent: true`. */
   readonly signal?: AbortSignal | undefined;
-  /** Overall budget of this call, token wait and retries included, in ms. @default the client's `timeoutMs` */
+  /** Budget of this call, token wait and retries included, in ms. @default the client's `timeoutMs` */
   readonly timeoutMs?: number | undefined;
   /** Budget of each HTTP attempt, in ms. @default the client's `attemptTimeoutMs` */
   readonly attemptTimeoutMs?: number | undefined;
-  /** Your own correlation id (1–128 visible ASCII characters), sent as `X-Request-Id`. @default a random UUID */
+  /** Your correlation id (1–128 visible ASCII characters), sent as `X-Request-Id`. @default a UUID */
   readonly requestId?: string | undefined;
 }
-
-/** The token machinery as a call sees it. */
-type Tokens = Pick<TokenSource, 'get' | 'invalidate'>;
 
 /** What a call needs from its client. `refusedFreshToken` is shared by every call of the client. */
 export interface CallContext {
   readonly transport: Transport;
-  readonly tokens: Tokens;
+  readonly tokens: Pick<TokenSource, 'get' | 'invalidate'>;
   readonly options: NormalizedOptions;
   readonly observer: Observer | undefined;
   readonly userAgent: string;
@@ -44,13 +42,11 @@ export interface CallContext {
 }
 
 /** One API request, before it is sent. */
-export interface Exchange {
+export interface Exchange extends Pick<CallState, 'retryMaybeSent'> {
   readonly operation: Operation;
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly body?: Uint8Array<ArrayBuffer> | undefined;
-  /** A retry cannot create anything (GET), or the caller opted in to retrying unknown outcomes. */
-  readonly retryMaybeSent: boolean;
   readonly imageKind: ImageKind;
   /** Values of this call to scrub from server text. */
   readonly sensitive: readonly string[];
@@ -60,14 +56,7 @@ const MAX_API_BODY_BYTES = 1024 * 1024;
 const NEVER = new AbortController().signal;
 const CALL_OPTIONS = ['signal', 'timeoutMs', 'attemptTimeoutMs', 'requestId'];
 
-/**
- * Runs one call: asks the policy after every attempt and performs its step.
- * @param ctx - the client's transport, tokens and options
- * @param exchange - what to send
- * @param options - the caller's per-call options (validated by {@link readCallOptions})
- * @param requestId - the call's id
- * @returns the decoded result
- */
+/** Runs one call: asks the policy after every attempt and performs its step. */
 export async function runCall(
   ctx: CallContext,
   exchange: Exchange,
@@ -86,6 +75,7 @@ export async function runCall(
     // The token wait is bounded by the call only; the attempt's own budget starts once it is sent.
     const attempt = startAttempt(endsAt, Number.POSITIVE_INFINITY, options.signal);
     let outcome: AttemptOutcome;
+    let response: TransportResponse | undefined;
     let token: string | undefined;
     let event: RequestStartEvent | undefined;
     let t0 = 0;
@@ -105,44 +95,38 @@ export async function runCall(
         observer.requestStart(event, headers);
         t0 = performance.now();
       }
-      let response: TransportResponse;
-      try {
-        response = await transport.request({
+      response = await transport
+        .request({
           method,
           url: `${config.environment.apiBaseUrl}${path}`,
           headers,
           body: exchange.body,
           signal: attempt.signal,
           maxResponseBytes: MAX_API_BODY_BYTES,
+        })
+        .catch((err: unknown): never => {
+          throw new AttemptFailed(!provablyUnsent(err), err);
         });
-      } catch (err) {
-        throw new AttemptFailed(!provablyUnsent(err), err);
-      }
       const { status } = response;
-      const ok = status >= 200 && status < 300;
-      const apiError = ok ? undefined : decodeApiError(parseJson(response.body));
+      const apiError = status >= 200 && status < 300 ? undefined : decodeApiError(parseJson(response.body));
+      const unicoCode = apiError?.code;
       if (event) {
-        const ended = { ...event, durationMs: elapsed(t0), httpStatus: status, unicoCode: apiError?.code };
+        const ended = { ...event, durationMs: elapsed(t0), httpStatus: status, unicoCode };
         observer?.requestEnd(ended, response.headers);
       }
-      if (ok) return decodeSuccess(response, exchange.imageKind, requestId);
       outcome = {
         kind: 'response',
         httpStatus: status,
-        unicoCode: apiError?.code,
-        description:
-          apiError?.text === undefined ? undefined : scrubText(apiError.text, [...exchange.sensitive, token]),
+        unicoCode,
+        description: apiError?.text && scrubText(apiError.text, [...exchange.sensitive, token]),
         retryAfterMs: parseRetryAfter(response.headers['retry-after']),
       };
     } catch (err) {
-      if (!(err instanceof AttemptFailed)) {
-        if (IdCloudError.is(err) || attempt.stop() === undefined) throw err;
-        // The token wait was cut short by a timer or the caller: nothing of this attempt was sent.
-        outcome = { kind: 'failure', maybeSent: maybeSentBefore, stop: attempt.stop(), cause: err };
-      } else {
-        const maybeSent: boolean = err.maybeSent || maybeSentBefore;
-        outcome = { kind: 'failure', maybeSent, stop: attempt.stop(), cause: err.cause };
-      }
+      const failed = err instanceof AttemptFailed;
+      // Otherwise the token wait was cut short by a timer or the caller: nothing of this attempt was sent.
+      if (!failed && (IdCloudError.is(err) || attempt.stop() === undefined)) throw err;
+      const maybeSent: boolean = maybeSentBefore || (failed && err.maybeSent);
+      outcome = { kind: 'failure', maybeSent, stop: attempt.stop(), cause: failed ? err.cause : err };
     } finally {
       attempt.dispose();
     }
@@ -159,6 +143,8 @@ export async function runCall(
       retryMaybeSent: exchange.retryMaybeSent,
       random: Math.random,
     });
+    if (step.do === 'return')
+      return decodeSuccess(response as TransportResponse, exchange.imageKind, requestId);
     if (event && outcome.kind === 'failure') {
       const errorCode =
         step.do === 'throw' ? step.error.code : outcome.maybeSent ? 'ERR_OUTCOME_UNKNOWN' : 'ERR_NETWORK';
@@ -168,7 +154,6 @@ export async function runCall(
       if (step.apiRefusesFreshTokens) ctx.refusedFreshToken = token;
       throw step.error;
     }
-    if (step.do === 'return') throw new Error('unreachable: a 2xx is decoded above');
     observer?.retry({
       requestId,
       operation,
@@ -198,40 +183,29 @@ class AttemptFailed {
   ) {}
 }
 
-async function tokenFor(tokens: Tokens, signal: AbortSignal, requestId: string): Promise<string> {
+async function tokenFor(
+  tokens: CallContext['tokens'],
+  signal: AbortSignal,
+  requestId: string,
+): Promise<string> {
   try {
     return await tokens.get(signal);
   } catch (err) {
     // The refresh (or the remembered rejection) is shared: each call gets its own copy with its id.
     if (err instanceof TokenError) {
-      const { httpStatus, oauthError, unicoCode, description, reason, message } = err;
-      throw new TokenError(message, {
-        httpStatus,
-        oauthError,
-        unicoCode,
-        description,
-        reason,
-        requestId,
-        cause: err,
-      });
+      const details = { ...err, description: err.description, requestId, cause: err };
+      throw new TokenError(err.message, details);
     }
-    if (err instanceof ClientClosedError) throw new ClientClosedError({ requestId });
-    throw err;
+    throw err instanceof ClientClosedError ? new ClientClosedError({ requestId }) : err;
   }
 }
 
-/**
- * Validates per-call options; unknown keys (a typo such as `timeout`) are refused, as for the client.
- * @param options - what the caller passed
- * @param extra - further keys this method accepts
- * @returns the request id to use
- * @throws InvalidInputError naming each bad option
- */
+/** Validates per-call options (an unknown key is refused, as for the client) and returns the request id. */
 export function readCallOptions(options: unknown, extra: readonly string[] = []): string {
-  const issues: { path: string; message: string }[] = [];
   const given = (options ?? {}) as Record<string, unknown>;
   if (typeof given !== 'object')
     throw new InvalidInputError([{ path: 'options', message: 'must be an object' }]);
+  const issues: FieldIssue[] = [];
   for (const key of Object.keys(given)) {
     if (!CALL_OPTIONS.includes(key) && !extra.includes(key))
       issues.push({ path: `options.${key}`, message: 'unknown option' });
@@ -240,19 +214,17 @@ export function readCallOptions(options: unknown, extra: readonly string[] = [])
     const value = given[key];
     if (
       value !== undefined &&
-      (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 600_000)
+      !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 600_000)
     )
       issues.push({ path: `options.${key}`, message: 'must be an integer from 1 to 600000' });
   }
-  const signal = given['signal'];
-  if (signal !== undefined && !(signal instanceof AbortSignal))
+  if (given['signal'] !== undefined && !(given['signal'] instanceof AbortSignal))
     issues.push({ path: 'options.signal', message: 'must be an AbortSignal' });
-  const requestId = given['requestId'];
+  const { requestId } = given;
   if (requestId !== undefined && (typeof requestId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(requestId)))
     issues.push({ path: 'options.requestId', message: 'must be 1-128 visible ASCII characters' });
-  const id = typeof requestId === 'string' && issues.length === 0 ? requestId : crypto.randomUUID();
-  if (issues.length > 0) throw new InvalidInputError(issues, { requestId: id });
-  return id;
+  if (issues.length > 0) throw new InvalidInputError(issues, { requestId: crypto.randomUUID() });
+  return typeof requestId === 'string' ? requestId : crypto.randomUUID();
 }
 
 function decodeSuccess(response: TransportResponse, imageKind: ImageKind, requestId: string): ProcessResult {
