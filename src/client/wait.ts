@@ -10,7 +10,7 @@ export interface WaitForResultOptions extends CallOptions {
   readonly imageKind: ImageKind;
   /** Budget of the whole wait, every poll included, in ms. @default 60000 */
   readonly timeoutMs?: number | undefined;
-  /** Pause after the first poll that is not final, in ms; each later pause is 1.5 times longer, up to 15 s. @default 2000 */
+  /** First pause after a poll that is not final, in ms; each next is 1.5 times longer, up to 15 s. @default 2000 */
   readonly pollIntervalMs?: number | undefined;
 }
 
@@ -27,22 +27,12 @@ const DEFAULT_WAIT_MS = 60_000;
 const FINAL_STATUSES = new Set([3, 4, 5]);
 const RETRIED = new Set<string>(['ERR_ABORTED', 'ERR_TIMEOUT', 'ERR_OUTCOME_UNKNOWN']);
 
-interface Poll {
-  readonly imageKind: ImageKind;
-  readonly result: Promise<ProcessResult>;
-}
+type Poll = { readonly imageKind: ImageKind; readonly result: Promise<ProcessResult> };
 
 // Per client, the GET in flight for each process id: waiters of the same process share it.
 const inFlight = new WeakMap<ProcessReader, Map<string, Poll>>();
 
-/**
- * Polls `GET /processes/v1/{id}` until the status is final (3, 4 or 5) or the budget runs out.
- * @param reader - the client
- * @param id - Unico's process id
- * @param options - image kind, signal, budget and first interval
- * @returns the decoded final result
- * @throws TimeoutError with `lastStatus`, AbortedError, InvalidInputError, and what `getProcess` throws
- */
+/** Polls `GET /processes/v1/{id}` until the status is final (3, 4 or 5) or the budget runs out. */
 export async function waitForResult(
   reader: ProcessReader,
   id: string,
@@ -78,10 +68,8 @@ export async function waitForResult(
   } catch (err) {
     if (deadline.reason() === 'timeout')
       throw new TimeoutError(timeoutMs, { requestId, lastStatus, cause: err });
-    if (deadline.reason() === 'aborted') {
-      const requestSent = err instanceof AbortedError && err.requestSent;
-      throw new AbortedError(requestSent, { requestId, cause: err });
-    }
+    if (deadline.reason() === 'aborted')
+      throw new AbortedError(err instanceof AbortedError && err.requestSent, { requestId, cause: err });
     throw err;
   } finally {
     deadline.dispose();
