@@ -71,7 +71,9 @@ function fromEnvironment(): { options: ClientOptions; input: CreateProcessInput 
   const image = readFileSync(need('UNICO_IMAGE_FILE'));
   // The file holds either the capture SDK's `encrypted` string (opaque) or a PNG/JPEG/WebP image.
   const isImage =
-    image[0] === 0x89 || (image[0] === 0xff && image[1] === 0xd8) || image.toString('latin1', 8, 12) === 'WEBP';
+    image[0] === 0x89 ||
+    (image[0] === 0xff && image[1] === 0xd8) ||
+    image.toString('latin1', 8, 12) === 'WEBP';
   const imageBase64 = isImage ? image.toString('base64') : image.toString('utf8').trim();
   return {
     options: {

@@ -48,7 +48,7 @@ export async function checkToken(
   const local = (sent + clock()) / 2;
   return {
     checks: [clockCheck(outcome.serverDateMs, local), tokenCheck(outcome, environment)],
-    ...(outcome.ok ? { token: outcome.token.value } : {}),
+    ...(outcome.ok ? { token: outcome.token.accessToken } : {}),
   };
 }
 

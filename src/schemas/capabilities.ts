@@ -2,7 +2,9 @@
 
 /** A value Unico sent that is not documented today; `raw` is the value as received. */
 export interface UndocumentedValue {
+  /** Always `'unknown'`: the SDK did not recognise the value. */
   readonly value: 'unknown';
+  /** The value exactly as Unico sent it. */
   readonly raw: unknown;
 }
 
@@ -10,19 +12,39 @@ export interface UndocumentedValue {
  * Behavior Alert (`identityFraudsters.result`): `'fraud-signals'` ("yes": the face has been involved
  * in identity fraud), `'no-fraud-signals'` ("inconclusive": no such evidence; never a clean bill).
  */
-export type BehaviorAlert = { readonly value: 'fraud-signals' | 'no-fraud-signals' } | UndocumentedValue;
+export type BehaviorAlert =
+  | {
+      /** The alert, named for what it means. */
+      readonly value: 'fraud-signals' | 'no-fraud-signals';
+    }
+  | UndocumentedValue;
 
 /**
  * Serpro similarity (`government.serpro`): a `score` of 0–100 (higher is more similar), or the codes
  * -1 (`'no-face-on-file'`) and -2 (`'serpro-error'`: the integration failed), which are not scores.
  */
 export type SerproSimilarity =
-  | { readonly value: 'score'; readonly score: number }
-  | { readonly value: 'no-face-on-file' | 'serpro-error' }
+  | {
+      /** A similarity score was returned. */
+      readonly value: 'score';
+      /** 0–100, higher is more similar. */
+      readonly score: number;
+    }
+  | {
+      /** One of the two documented codes that are not scores. */
+      readonly value: 'no-face-on-file' | 'serpro-error';
+    }
   | UndocumentedValue;
 
 /** Risk Score (`score`): -100 to 100; positive points to the CPF holder, 0 is a capture error. */
-export type RiskScore = { readonly value: 'score'; readonly score: number } | UndocumentedValue;
+export type RiskScore =
+  | {
+      /** A score was returned. */
+      readonly value: 'score';
+      /** -100 to 100. */
+      readonly score: number;
+    }
+  | UndocumentedValue;
 
 /** A flow-based key's verdict (`idCloud.result`), as Unico names it. */
 export type FlowVerdict =
@@ -35,7 +57,12 @@ export type FlowVerdict =
   | 'inconclusive';
 
 /** Flow result (`idCloud.result`) of a flow-based key. */
-export type FlowResult = { readonly value: FlowVerdict } | UndocumentedValue;
+export type FlowResult =
+  | {
+      /** The verdict, spelling normalised. */
+      readonly value: FlowVerdict;
+    }
+  | UndocumentedValue;
 
 /** Blocks of other capabilities on the key: each present only when Unico sent it. */
 export interface CapabilityResults {

@@ -321,7 +321,13 @@ try {
     const cwd = await projects.esbuild;
     const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
     const out = join(bundles, outfile);
-    const args = ['pack/consumer-bundle.mjs', '--bundle', '--platform=node', `--format=${format}`, '--external:msw'];
+    const args = [
+      'pack/consumer-bundle.mjs',
+      '--bundle',
+      '--platform=node',
+      `--format=${format}`,
+      '--external:msw',
+    ];
     await cpu(esbuild, [...args, `--outfile=${out}`, '--log-level=error', ...extra], { cwd });
     return out;
   };
