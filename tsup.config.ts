@@ -111,6 +111,9 @@ export default defineConfig(() => {
       splitting: false,
       treeshake: true,
       noExternal: BUNDLED,
+      // The Node-only fast paths (base64 check, body buffer) test `globalThis.Buffer`: here they
+      // are compiled out, so the bundle never touches Buffer, even where nodejs_compat provides it.
+      define: { 'globalThis.Buffer': 'undefined' },
       esbuildPlugins: [edgePlatform, thirdPartyNotices],
     },
   ];
