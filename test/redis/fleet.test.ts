@@ -11,14 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_TTL_MS } from '../../src/auth/fleet.js';
 import { type EmulatorServer, SCENARIOS, startEmulatorServer } from '../../src/testing/index.js';
 import {
-  announceSkip,
-  REDIS_SKIP_REASON,
+  announceMissingServer,
   type RedisServer,
   rawCommand,
   startRedisServer,
 } from './helpers/redis-server.js';
 
-announceSkip('test/redis/fleet.test.ts');
+announceMissingServer('test/redis/fleet.test.ts');
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKER = fileURLToPath(new URL('./fixtures/fleet-worker.ts', import.meta.url));
@@ -121,9 +120,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 const measurements: Record<string, unknown> = { lockTtlMs: LOCK_TTL_MS, fleetSize: FLEET_SIZE };
 
-const suite = REDIS_SKIP_REASON === undefined ? describe : describe.skip;
-
-suite(REDIS_SKIP_REASON ?? 'a fleet of processes sharing one token through a real Redis', () => {
+describe('a fleet of processes sharing one token through a real Redis', () => {
   let redis: RedisServer;
   let pool: Worker[] = [];
   const servers: EmulatorServer[] = [];

@@ -42,17 +42,11 @@ const MISSING =
   'no redis-server binary: install the Debian package redis-server (.ci/run does) or set REDIS_SERVER_BIN. The real-Redis token-store tests FAIL without it; they never skip';
 
 /**
- * Why the Redis suites would be skipped: never — without redis-server they fail (in CI and
- * locally), so a missing binary cannot pass unnoticed. Kept for the suites' `describe` switch.
- */
-export const REDIS_SKIP_REASON: string | undefined = undefined;
-
-/**
  * Prints, once per file and outside any test (the console guard only watches tests), why the
  * suite is about to fail when there is no redis-server binary.
  * @param file - the test file's name
  */
-export function announceSkip(file: string): void {
+export function announceMissingServer(file: string): void {
   if (REDIS_SERVER_BIN !== undefined) return;
   const bar = '!'.repeat(100);
   process.stderr.write(`\n${bar}\n!!! ${file}: ${MISSING}\n${bar}\n\n`);
