@@ -15,7 +15,7 @@ import { scrubText } from '../internal/redact.js';
 import { sleep, startAttempt } from '../internal/signal.js';
 import { type AttemptOutcome, type CallState, nextStep } from '../policy/call.js';
 import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schemas/response.js';
-import type { Observer, Operation, RequestStartEvent } from './observability.js';
+import type { Observer, Operation } from './observability.js';
 import type { NormalizedOptions } from './options.js';
 
 /** Per-call options. */
@@ -77,8 +77,7 @@ export async function runCall(
     let outcome: AttemptOutcome;
     let response: TransportResponse | undefined;
     let token: string | undefined;
-    let event: RequestStartEvent | undefined;
-    let t0 = 0;
+    let end: ReturnType<Observer['requestStart']> | undefined;
     try {
       token = await tokenFor(tokens, attempt.signal, requestId);
       attempt.arm(attemptTimeoutMs);
@@ -90,11 +89,7 @@ export async function runCall(
         'user-agent': ctx.userAgent,
         'x-request-id': requestId,
       };
-      if (observer) {
-        event = { requestId, operation, attempt: attemptNo, method, path };
-        observer.requestStart(event, headers);
-        t0 = performance.now();
-      }
+      end = observer?.requestStart({ requestId, operation, attempt: attemptNo, method, path }, headers);
       response = await transport
         .request({
           method,
@@ -110,10 +105,7 @@ export async function runCall(
       const { status } = response;
       const apiError = status >= 200 && status < 300 ? undefined : decodeApiError(parseJson(response.body));
       const unicoCode = apiError?.code;
-      if (event) {
-        const ended = { ...event, durationMs: elapsed(t0), httpStatus: status, unicoCode };
-        observer?.requestEnd(ended, response.headers);
-      }
+      end?.({ httpStatus: status, unicoCode }, response.headers);
       outcome = {
         kind: 'response',
         httpStatus: status,
@@ -145,30 +137,25 @@ export async function runCall(
     });
     if (step.do === 'return')
       return decodeSuccess(response as TransportResponse, exchange.imageKind, requestId);
-    if (event && outcome.kind === 'failure') {
+    if (end && outcome.kind === 'failure') {
       const errorCode =
         step.do === 'throw' ? step.error.code : outcome.maybeSent ? 'ERR_OUTCOME_UNKNOWN' : 'ERR_NETWORK';
-      observer?.requestEnd({ ...event, durationMs: elapsed(t0), errorCode });
+      end({ errorCode });
     }
     if (step.do === 'throw') {
       if (step.apiRefusesFreshTokens) ctx.refusedFreshToken = token;
       throw step.error;
     }
-    observer?.retry({
-      requestId,
-      operation,
-      attempt: attemptNo + 1,
-      reason: step.reason,
-      delayMs: step.delayMs,
-    });
-    if (step.reason === 'token-rejected') {
+    const { reason, delayMs } = step;
+    observer?.retry({ requestId, operation, attempt: attemptNo + 1, reason, delayMs });
+    if (reason === 'token-rejected') {
       tokenRefreshed = true;
       if (token !== undefined) tokens.invalidate(token);
     } else {
       retries++;
     }
-    if (step.delayMs > 0) {
-      await sleep(step.delayMs, options.signal ?? NEVER).catch((cause: unknown) => {
+    if (delayMs > 0) {
+      await sleep(delayMs, options.signal ?? NEVER).catch((cause: unknown) => {
         throw new AbortedError(maybeSentBefore, { requestId, cause });
       });
     }
@@ -243,8 +230,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function elapsed(since: number): number {
-  return Math.round((performance.now() - since) * 10) / 10;
 }

@@ -1,4 +1,5 @@
 import type { TokenRefreshEvent } from '../auth/tokens.js';
+import type { RetryReason } from '../policy/call.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -51,8 +52,9 @@ export interface RetryEvent extends Pick<RequestStartEvent, 'requestId' | 'opera
    * Why: `'not-sent'` (the previous attempt provably never reached Unico), `'rate-limited'` (429),
    * `'token-rejected'` (401: retried once with a new token), `'outcome-unknown'` (5xx, lost
    * connection or attempt timeout: `getProcess`, or `createProcess` with `retryOutcomeUnknown`).
+   * @inlineType RetryReason
    */
-  readonly reason: 'not-sent' | 'rate-limited' | 'token-rejected' | 'outcome-unknown';
+  readonly reason: RetryReason;
   /** Wait before the next attempt, in ms. */
   readonly delayMs: number;
 }
@@ -91,47 +93,50 @@ const RESPONSE_HEADERS = [
   'via',
 ];
 
-/** The emitters the client calls, each fanning out to hooks and the logger. */
-export interface Observer {
-  requestStart(event: RequestStartEvent, headers: Readonly<Record<string, string>>): void;
-  requestEnd(event: RequestEndEvent, responseHeaders?: Readonly<Record<string, string | undefined>>): void;
-  retry(event: RetryEvent): void;
-  tokenRefresh(event: TokenRefreshEvent): void;
-}
+type Headers = Readonly<Record<string, string | undefined>>;
+type AttemptEnd = Omit<RequestEndEvent, keyof RequestStartEvent | 'durationMs'>;
 
-/** The fan-out, or `undefined` without hooks and logger: the client then builds no event at all. */
-export function createObserver(hooks: Hooks | undefined, logger: Logger | undefined): Observer | undefined {
+/** The fan-out to hooks and logger, or `undefined` without either: the client then builds no event at all. */
+export function createObserver(hooks: Hooks | undefined, logger: Logger | undefined) {
   if (hooks === undefined && logger === undefined) return undefined;
-  const fire = <T>(hook: ((event: T) => void) | undefined, event: T) => {
+  const emit = <T extends object>(
+    hook: ((event: T) => void) | undefined,
+    event: T,
+    level: keyof Logger,
+    message: string,
+    fields?: object,
+  ) => {
     try {
       hook?.call(hooks, event);
     } catch {
       // Observability must never break a verification.
     }
+    logger?.[level]({ ...(event as object), ...fields }, `unico-idcloud: ${message}`);
   };
   return {
-    requestStart(event, headers) {
-      fire(hooks?.onRequestStart, event);
-      logger?.debug({ ...event, headers: pick(headers, REQUEST_HEADERS) }, 'unico-idcloud: sending request');
+    /** Reports an attempt about to be sent; the function it returns reports the attempt's end. */
+    requestStart(event: RequestStartEvent, headers: Headers) {
+      emit(hooks?.onRequestStart, event, 'debug', 'sending request', {
+        headers: pick(headers, REQUEST_HEADERS),
+      });
+      const t0 = performance.now();
+      return (end: AttemptEnd, responseHeaders?: Headers) => {
+        const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+        const fields = responseHeaders && { responseHeaders: pick(responseHeaders, RESPONSE_HEADERS) };
+        emit(hooks?.onRequestEnd, { ...event, durationMs, ...end }, 'debug', 'request finished', fields);
+      };
     },
-    requestEnd(event, responseHeaders) {
-      fire(hooks?.onRequestEnd, event);
-      const headers = responseHeaders && { responseHeaders: pick(responseHeaders, RESPONSE_HEADERS) };
-      logger?.debug({ ...event, ...headers }, 'unico-idcloud: request finished');
-    },
-    retry(event) {
-      fire(hooks?.onRetry, event);
-      logger?.info({ ...event }, 'unico-idcloud: retrying');
-    },
-    tokenRefresh(event) {
-      fire(hooks?.onTokenRefresh, event);
-      if (event.outcome === 'failure') logger?.warn({ ...event }, 'unico-idcloud: token refresh failed');
-      else logger?.debug({ ...event }, 'unico-idcloud: token refreshed');
-    },
+    retry: (event: RetryEvent) => emit(hooks?.onRetry, event, 'info', 'retrying'),
+    tokenRefresh: (event: TokenRefreshEvent) =>
+      event.outcome === 'failure'
+        ? emit(hooks?.onTokenRefresh, event, 'warn', 'token refresh failed')
+        : emit(hooks?.onTokenRefresh, event, 'debug', 'token refreshed'),
   };
 }
 
-function pick(headers: Readonly<Record<string, string | undefined>>, allowed: readonly string[]) {
+export type Observer = NonNullable<ReturnType<typeof createObserver>>;
+
+function pick(headers: Headers, allowed: readonly string[]) {
   return Object.fromEntries(
     allowed.filter((name) => headers[name] !== undefined).map((n) => [n, headers[n]]),
   );
