@@ -10,8 +10,7 @@ export interface TokenStoreFailure {
   readonly error?: unknown;
 }
 
-// Bounds in ms: of one store call (`timeoutMs`), of the minting lock's life (`lockTtlMs`, extended
-// while minting) and of the wait for another process's token before minting here anyway.
+// In ms: one store call, the minting lock's life (extended while minting), the wait for another's token.
 export interface TokenStoreBinding {
   readonly store: TokenStore;
   readonly key: string | Promise<string>;
@@ -19,8 +18,6 @@ export interface TokenStoreBinding {
   readonly lockTtlMs?: number | undefined;
   readonly lockWaitMs?: number | undefined;
 }
-
-export type Fleet = ReturnType<typeof createFleet>;
 
 /** Default time-to-live of the minting lock, in ms: a holder that died frees it within this. */
 export const LOCK_TTL_MS = 3_000;
@@ -54,8 +51,7 @@ export function createFleet(
   margins: RefreshMargins,
   onFailure: ((failure: TokenStoreFailure) => void) | undefined,
 ) {
-  const { store, key } = binding;
-  const lockTtlMs = binding.lockTtlMs ?? LOCK_TTL_MS;
+  const { store, key, timeoutMs = STORE_TIMEOUT_MS, lockTtlMs = LOCK_TTL_MS } = binding;
   const rejected: string[] = [];
   let pendingInvalidation: Promise<unknown> | undefined;
   let skipUntil = 0;
@@ -78,11 +74,9 @@ export function createFleet(
     let timer: ReturnType<typeof setTimeout> | undefined;
     const attempt = Promise.resolve().then(run);
     attempt.catch(() => undefined); // a call that lost the race may still fail later
-    const timeoutMs = binding.timeoutMs ?? STORE_TIMEOUT_MS;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      // A timer firing late means a busy event loop, not a slow store: grant a short grace, up to a
-      // cap. The final zero-delay timer lets a reply already in the socket in first (timers run
-      // before I/O in a loop turn; setImmediate is not a web global).
+      // The final zero-delay timer lets a reply already in the socket in first (timers run before
+      // I/O in a loop turn; setImmediate is not a web global).
       const start = performance.now();
       let due = start + timeoutMs;
       const check = () => {
@@ -188,28 +182,20 @@ export function createFleet(
 }
 
 const STORE_FAILURE_MESSAGES = {
-  error: 'call failed; using the in-memory token',
-  timeout: 'call timed out; using the in-memory token',
-  invalid: 'returned an unusable value; ignoring it',
+  error: 'token store call failed; using the in-memory token',
+  timeout: 'token store call timed out; using the in-memory token',
+  invalid: 'token store returned an unusable value; ignoring it',
+  lock: 'another process kept the token lock too long; requesting a token here',
 };
 
 /** A store failure as a safe log line: the operation, the error's class name and code, never its message. */
-export function describeStoreFailure(failure: TokenStoreFailure): {
-  message: string;
-  fields: Record<string, unknown>;
-} {
-  const fields: Record<string, unknown> = { operation: failure.operation, reason: failure.reason };
-  if (failure.operation === 'lock' && failure.reason === 'timeout') {
-    return {
-      message: 'unico-idcloud: another process kept the token lock too long; requesting a token here',
-      fields,
-    };
-  }
-  const { error } = failure;
+export function describeStoreFailure({ operation, reason, error }: TokenStoreFailure) {
+  const fields: Record<string, unknown> = { operation, reason };
   if (error instanceof Error) {
     fields['errorName'] = /^[A-Za-z]{1,40}$/.test(error.name) ? error.name : 'Error';
     const code: unknown = (error as { code?: unknown }).code;
     if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(code)) fields['errorCode'] = code;
   }
-  return { message: `unico-idcloud: token store ${STORE_FAILURE_MESSAGES[failure.reason]}`, fields };
+  const lockTimedOut = operation === 'lock' && reason === 'timeout';
+  return { message: `unico-idcloud: ${STORE_FAILURE_MESSAGES[lockTimedOut ? 'lock' : reason]}`, fields };
 }

@@ -45,26 +45,22 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
       signal.aborted
         ? signal.reason
         : new TokenError(`${what} within ${config.timeoutMs} ms`, { reason: 'timeout', cause });
-    const { transport, tokenUrl, headers, issuer, audience, key, maxRetries } = config;
+    const { transport, tokenUrl, headers, maxRetries } = config;
     let retries = 0;
     let freshAssertionUsed = false;
     try {
       for (;;) {
-        const assertion = await signAssertion({
-          issuer,
-          audience,
-          key,
-          ...claims.next(),
-          signal: deadline.signal,
-        }).catch((err: unknown) => {
-          if (deadline.signal.aborted) throw stopped(err, 'Signing the client assertion did not finish');
-          // Our own messages only: what a KMS client or jose threw stays in `cause`.
-          const what = err instanceof AssertionSigningError ? err.message : 'the key could not sign';
-          throw new TokenError(`Could not sign the client assertion: ${what}`, {
-            reason: 'signing',
-            cause: err,
-          });
-        });
+        const assertion = await signAssertion({ ...config, ...claims.next(), signal: deadline.signal }).catch(
+          (err: unknown) => {
+            if (deadline.signal.aborted) throw stopped(err, 'Signing the client assertion did not finish');
+            // Our own messages only: what a KMS client or jose threw stays in `cause`.
+            const what = err instanceof AssertionSigningError ? err.message : 'the key could not sign';
+            throw new TokenError(`Could not sign the client assertion: ${what}`, {
+              reason: 'signing',
+              cause: err,
+            });
+          },
+        );
         const attempt = createDeadline(
           Math.min(config.attemptTimeoutMs ?? config.timeoutMs, deadline.remainingMs() || 1),
           deadline.signal,

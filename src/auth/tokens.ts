@@ -1,7 +1,7 @@
 import { IdCloudError, TokenError } from '../errors.js';
 import { MIN_VALIDITY_MS, REFRESH_AHEAD_MS } from '../policy/token.js';
 import { describeStoreFailure, LOCK_TTL_MS } from './fleet.js';
-import { TokenCache } from './token-cache.js';
+import { createTokenCache, type TokenCache } from './token-cache.js';
 import { createTokenFetcher, type TokenFetcher, type TokenProviderConfig } from './token-provider.js';
 import { type TokenIdentity, type TokenStore, tokenStoreKey } from './token-store.js';
 
@@ -50,7 +50,7 @@ export function createTokenSource(config: TokenSourceConfig): TokenSource {
       throw err;
     }
   };
-  return new TokenCache(observed, {
+  return createTokenCache(observed, {
     refreshAheadMs: REFRESH_AHEAD_MS,
     minValidityMs: MIN_VALIDITY_MS,
     onBackgroundError: config.onBackgroundError,

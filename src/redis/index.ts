@@ -52,13 +52,10 @@ return redis.call('DEL', KEYS[1])`;
  */
 export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptions): TokenStore {
   const raw = adapt(client);
-  const send: Send = async (command, ...args) => {
-    try {
-      return await raw(command, ...args);
-    } catch (err) {
+  const send: Send = (command, ...args) =>
+    raw(command, ...args).catch((err: unknown) => {
       throw safeError(command, err);
-    }
-  };
+    });
   const evalScript = (script: string, key: string, ...args: string[]) =>
     send('EVAL', script, '1', key, ...args);
 
@@ -97,26 +94,27 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
   };
 }
 
+// The returned function is async: a client that throws synchronously rejects like any other failure.
 function adapt(input: RedisClient | RedisTokenStoreOptions): Send {
-  if (typeof input !== 'object' || input === null) throw notAClient();
   const isClient = hasMethod(input, 'call') || hasMethod(input, 'sendCommand');
-  const { client, kind } = isClient ? { client: input, kind: undefined } : (input as RedisTokenStoreOptions);
-  if (typeof client !== 'object' || client === null) throw notAClient();
+  const { client, kind } = isClient
+    ? { client: input, kind: undefined }
+    : { ...(input as RedisTokenStoreOptions) };
   if (kind !== undefined && kind !== 'node-redis' && kind !== 'ioredis') {
     throw new TypeError('createRedisTokenStore: kind must be "node-redis" or "ioredis"');
   }
   // ioredis has both call() and a sendCommand(Command) of its own; node-redis has no call().
   if ((kind ?? 'ioredis') === 'ioredis' && hasMethod(client, 'call')) {
-    return (command, ...args) => (client as IoRedisClient).call(command, ...args);
+    return async (command, ...args) => (client as IoRedisClient).call(command, ...args);
   }
   if ((kind ?? 'node-redis') === 'node-redis' && hasMethod(client, 'sendCommand')) {
-    return (...args) => (client as NodeRedisClient).sendCommand(args);
+    return async (...args) => (client as NodeRedisClient).sendCommand(args);
   }
   throw notAClient();
 }
 
-function hasMethod(value: object, name: string): boolean {
-  return typeof (value as Record<string, unknown>)[name] === 'function';
+function hasMethod(value: unknown, name: string): boolean {
+  return typeof (value as Record<string, unknown> | null | undefined)?.[name] === 'function';
 }
 
 const notAClient = () =>

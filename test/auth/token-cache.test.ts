@@ -4,7 +4,7 @@ import {
   type TokenStoreBinding,
   type TokenStoreFailure,
 } from '../../src/auth/fleet.js';
-import { TokenCache, type TokenCacheOptions } from '../../src/auth/token-cache.js';
+import { createTokenCache, type TokenCacheOptions } from '../../src/auth/token-cache.js';
 import {
   MemoryTokenStore,
   type StoredToken,
@@ -59,7 +59,7 @@ function setup(overrides: Partial<TokenCacheOptions> = {}) {
     calls.push(call);
     return call.promise;
   });
-  const cache = new TokenCache(fetcher, {
+  const cache = createTokenCache(fetcher, {
     refreshAheadMs: REFRESH_AHEAD_MS,
     minValidityMs: MIN_VALIDITY_MS,
     now: () => clock.now,
@@ -366,7 +366,7 @@ describe('TokenCache', () => {
         lifetimeSeconds: 3600,
       }),
     );
-    const cache = new TokenCache(fetcher, {
+    const cache = createTokenCache(fetcher, {
       refreshAheadMs: REFRESH_AHEAD_MS,
       minValidityMs: MIN_VALIDITY_MS,
     });
@@ -403,7 +403,7 @@ function storeSetup(binding: Partial<TokenStoreBinding> = {}, store?: TokenStore
     return call.promise;
   });
   const cache = (overrides: Partial<TokenCacheOptions> = {}) =>
-    new TokenCache(fetcher, {
+    createTokenCache(fetcher, {
       refreshAheadMs: REFRESH_AHEAD_MS,
       minValidityMs: MIN_VALIDITY_MS,
       now: () => clock.now,
