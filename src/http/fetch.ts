@@ -6,12 +6,7 @@ export interface FetchTransportOptions {
   readonly fetch?: typeof fetch | undefined;
 }
 
-// Node's fetch puts the code on `cause`; Bun has its own names; Deno names the phase in the message.
-const FETCH_CONNECT_CODES: ReadonlySet<string> = new Set([
-  ...CONNECT_CODES,
-  'ConnectionRefused',
-  'FailedToOpenSocket',
-]);
+// Node's fetch puts the code on `cause`; Deno names the phase in the message.
 const DENO_CONNECT = /client error \(Connect\)/;
 
 /**
@@ -57,7 +52,7 @@ function connectCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
     const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof code === 'string' && FETCH_CONNECT_CODES.has(code)) return code;
+    if (typeof code === 'string' && CONNECT_CODES.has(code)) return code;
     if (typeof message === 'string' && DENO_CONNECT.test(message)) return 'connect';
     current = cause;
   }

@@ -52,7 +52,7 @@ export function provablyUnsent(err: unknown): boolean {
   return err instanceof TransportError && err.phase === 'connect';
 }
 
-/** Error codes raised before any request byte is written (Node, undici). */
+/** Error codes raised before any request byte is written (Node, undici; Bun's fetch has its own names). */
 export const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -66,4 +66,6 @@ export const CONNECT_CODES: ReadonlySet<string> = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
+  'ConnectionRefused',
+  'FailedToOpenSocket',
 ]);

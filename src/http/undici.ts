@@ -29,15 +29,16 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       const target = new URL(req.url);
       const d = await dispatcher();
       return new Promise<TransportResponse>((resolve, reject) => {
-        const { signal, maxResponseBytes } = req;
+        const { signal, maxResponseBytes: max } = req;
         let abort: ((reason?: Error) => void) | undefined;
         let settled = false;
-        const fail = (err: unknown) => {
+        const settle = (done: () => void) => {
           if (settled) return;
           settled = true;
           signal.removeEventListener('abort', onAbort);
-          reject(err);
+          done();
         };
+        const fail = (err: unknown) => settle(() => reject(err));
         const onAbort = () => {
           if (abort === undefined) {
             // Still queued, nothing written: onConnect aborts it when the pool gets to it.
@@ -67,11 +68,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           },
           onData(chunk) {
             size += chunk.length;
-            if (size > maxResponseBytes) {
-              const err = new TransportError(
-                'exchange',
-                `response body larger than ${maxResponseBytes} bytes`,
-              );
+            if (size > max) {
+              const err = new TransportError('exchange', `response body larger than ${max} bytes`);
               abort?.(err);
               fail(err);
               return false;
@@ -80,11 +78,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
             return true;
           },
           onComplete() {
-            if (settled) return;
-            settled = true;
-            signal.removeEventListener('abort', onAbort);
             const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-            resolve({ status, headers, body: body.toString('utf8') });
+            settle(() => resolve({ status, headers, body: body.toString('utf8') }));
           },
           onError(err) {
             fail(classify(err, abort !== undefined));

@@ -3,17 +3,11 @@
 /** What stopped an attempt. */
 export type AttemptStop = 'attempt-timeout' | 'call-timeout' | 'aborted';
 
-/** One signal for one HTTP attempt: its own budget, the call's end, and the caller's signal. */
-export interface AttemptSignal {
-  readonly signal: AbortSignal;
-  stop(): AttemptStop | undefined;
-  /** Restarts the attempt's own budget from now (still bounded by the call's end). */
-  arm(attemptMs: number): void;
-  dispose(): void;
-}
-
-/** One controller, one timer, one listener, however many budgets; `attemptMs` may be `Infinity`. */
-export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSignal): AttemptSignal {
+/**
+ * One signal for the call's end, an attempt's own budget (`arm` restarts it, `attemptMs` may be
+ * `Infinity`) and the caller's signal: one controller, one timer, one listener. `dispose()` when done.
+ */
+export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSignal) {
   const controller = new AbortController();
   let why: AttemptStop | undefined;
   const stop = (reason: AttemptStop, value: unknown) => {
@@ -39,6 +33,7 @@ export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSi
     signal: controller.signal,
     stop: () => why,
     arm,
+    remainingMs: () => Math.max(0, endsAt - Date.now()),
     dispose: () => {
       clearTimeout(timer);
       parent?.removeEventListener('abort', onAbort);
@@ -46,27 +41,15 @@ export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSi
   };
 }
 
-/** A budget of `timeoutMs` from now joined with the caller's signal; `dispose()` when the work settles. */
-export interface Deadline {
-  readonly signal: AbortSignal;
-  readonly timeoutMs: number;
-  remainingMs(): number;
-  reason(): 'timeout' | 'aborted' | undefined;
-  dispose(): void;
+/** A budget of `timeoutMs` from now joined with the caller's signal, stopped by a timeout or an abort. */
+export function createDeadline(timeoutMs: number, parent?: AbortSignal) {
+  const attempt = startAttempt(Date.now() + timeoutMs, timeoutMs, parent);
+  const reason = (): 'timeout' | 'aborted' | undefined =>
+    attempt.stop() === undefined ? undefined : attempt.stop() === 'aborted' ? 'aborted' : 'timeout';
+  return { ...attempt, timeoutMs, reason };
 }
 
-export function createDeadline(timeoutMs: number, parent?: AbortSignal): Deadline {
-  const endsAt = Date.now() + timeoutMs;
-  const attempt = startAttempt(endsAt, timeoutMs, parent);
-  return {
-    signal: attempt.signal,
-    timeoutMs,
-    remainingMs: () => Math.max(0, endsAt - Date.now()),
-    reason: () =>
-      attempt.stop() === undefined ? undefined : attempt.stop() === 'aborted' ? 'aborted' : 'timeout',
-    dispose: attempt.dispose,
-  };
-}
+export type Deadline = ReturnType<typeof createDeadline>;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;

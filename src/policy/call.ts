@@ -10,6 +10,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { backoffMs } from '../http/retry.js';
+import type { AttemptStop } from '../internal/signal.js';
 
 /** What one attempt provably did. */
 export type AttemptOutcome =
@@ -27,7 +28,7 @@ export type AttemptOutcome =
       /** `false` only when the transport proved that nothing was written. */
       readonly maybeSent: boolean;
       /** What stopped it, when a timer or the caller did (else a connection failure). */
-      readonly stop?: 'attempt-timeout' | 'call-timeout' | 'aborted' | undefined;
+      readonly stop?: AttemptStop | undefined;
       readonly cause?: unknown;
     };
 
@@ -73,7 +74,7 @@ export function nextStep(outcome: AttemptOutcome, state: CallState): Step {
   if (status >= 200 && status < 300) return { do: 'return' };
   if (status === 401 || (status === 403 && unicoCode !== undefined && TOKEN_REFUSED_CODES.has(unicoCode))) {
     if (!state.tokenRefreshed && state.refreshAllowed) return retry('token-rejected', 0);
-    const error = apiError(outcome, state);
+    const error = new ApiError({ ...outcome, requestId });
     return state.tokenRefreshed
       ? { do: 'throw', error, apiRefusesFreshTokens: true }
       : { do: 'throw', error };
@@ -87,7 +88,7 @@ export function nextStep(outcome: AttemptOutcome, state: CallState): Step {
     const error = new OutcomeUnknownError('server-error', { requestId, httpStatus: status });
     return retryMaybeSent(state, error, backoffMs(retries, 500, 8_000, random));
   }
-  return { do: 'throw', error: apiError(outcome, state) };
+  return { do: 'throw', error: new ApiError({ ...outcome, requestId }) };
 }
 
 function afterFailure(outcome: AttemptOutcome & { kind: 'failure' }, state: CallState): Step {
@@ -119,9 +120,4 @@ function canRetry(state: CallState, delayMs: number): boolean {
 
 function retry(reason: RetryReason, delayMs: number): Step {
   return { do: 'retry', reason, delayMs };
-}
-
-function apiError(outcome: AttemptOutcome & { kind: 'response' }, state: CallState): ApiError {
-  const { httpStatus, unicoCode, description } = outcome;
-  return new ApiError({ httpStatus, unicoCode, description, requestId: state.requestId });
 }
