@@ -14,9 +14,10 @@ import type { ImageKind } from '../internal/image.js';
 import { scrubText } from '../internal/redact.js';
 import { sleep, startAttempt } from '../internal/signal.js';
 import { type AttemptOutcome, type CallState, nextStep } from '../policy/call.js';
+import type { PreparedRequest } from '../schemas/input.js';
 import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schemas/response.js';
-import type { Observer, Operation } from './observability.js';
-import type { NormalizedOptions } from './options.js';
+import type { Observer, RequestStartEvent } from './observability.js';
+import { intIssue, type NormalizedOptions } from './options.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -42,14 +43,11 @@ export interface CallContext {
 }
 
 /** One API request, before it is sent. */
-export interface Exchange extends Pick<CallState, 'retryMaybeSent'> {
-  readonly operation: Operation;
-  readonly method: 'GET' | 'POST';
-  readonly path: string;
-  readonly body?: Uint8Array<ArrayBuffer> | undefined;
-  readonly imageKind: ImageKind;
-  /** Values of this call to scrub from server text. */
-  readonly sensitive: readonly string[];
+export interface Exchange
+  extends Pick<RequestStartEvent, 'operation' | 'method' | 'path'>,
+    Pick<CallState, 'retryMaybeSent'>,
+    Pick<PreparedRequest, 'imageKind' | 'sensitive'> {
+  readonly body?: PreparedRequest['body'] | undefined;
 }
 
 const MAX_API_BODY_BYTES = 1024 * 1024;
@@ -59,9 +57,9 @@ const CALL_OPTIONS = ['signal', 'timeoutMs', 'attemptTimeoutMs', 'requestId'];
 /** Runs one call: asks the policy after every attempt and performs its step. */
 export async function runCall(
   ctx: CallContext,
-  exchange: Exchange,
   options: CallOptions,
   requestId: string,
+  exchange: Exchange,
 ): Promise<ProcessResult> {
   const { transport, tokens, observer, options: config } = ctx;
   const timeoutMs = options.timeoutMs ?? config.timeoutMs;
@@ -79,7 +77,9 @@ export async function runCall(
     let token: string | undefined;
     let end: ReturnType<Observer['requestStart']> | undefined;
     try {
-      token = await tokenFor(tokens, attempt.signal, requestId);
+      token = await tokens.get(attempt.signal).catch((err: unknown): never => {
+        throw forThisCall(err, requestId);
+      });
       attempt.arm(attemptTimeoutMs);
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
@@ -110,7 +110,8 @@ export async function runCall(
         kind: 'response',
         httpStatus: status,
         unicoCode,
-        description: apiError?.text && scrubText(apiError.text, [...exchange.sensitive, token]),
+        description:
+          apiError?.text && scrubText(apiError.text, [...exchange.sensitive, config.apiKey, token]),
         retryAfterMs: parseRetryAfter(response.headers['retry-after']),
       };
     } catch (err) {
@@ -170,21 +171,11 @@ class AttemptFailed {
   ) {}
 }
 
-async function tokenFor(
-  tokens: CallContext['tokens'],
-  signal: AbortSignal,
-  requestId: string,
-): Promise<string> {
-  try {
-    return await tokens.get(signal);
-  } catch (err) {
-    // The refresh (or the remembered rejection) is shared: each call gets its own copy with its id.
-    if (err instanceof TokenError) {
-      const details = { ...err, description: err.description, requestId, cause: err };
-      throw new TokenError(err.message, details);
-    }
-    throw err instanceof ClientClosedError ? new ClientClosedError({ requestId }) : err;
-  }
+// The refresh (or the remembered rejection) is shared: each call gets its own copy with its id.
+function forThisCall(err: unknown, requestId: string): unknown {
+  if (err instanceof TokenError)
+    return new TokenError(err.message, { ...err, description: err.description, requestId, cause: err });
+  return err instanceof ClientClosedError ? new ClientClosedError({ requestId }) : err;
 }
 
 /** Validates per-call options (an unknown key is refused, as for the client) and returns the request id. */
@@ -197,14 +188,8 @@ export function readCallOptions(options: unknown, extra: readonly string[] = [])
     if (!CALL_OPTIONS.includes(key) && !extra.includes(key))
       issues.push({ path: `options.${key}`, message: 'unknown option' });
   }
-  for (const key of ['timeoutMs', 'attemptTimeoutMs']) {
-    const value = given[key];
-    if (
-      value !== undefined &&
-      !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 600_000)
-    )
-      issues.push({ path: `options.${key}`, message: 'must be an integer from 1 to 600000' });
-  }
+  for (const key of ['timeoutMs', 'attemptTimeoutMs'])
+    issues.push(...intIssue(given[key], `options.${key}`, 1, 600_000));
   if (given['signal'] !== undefined && !(given['signal'] instanceof AbortSignal))
     issues.push({ path: 'options.signal', message: 'must be an AbortSignal' });
   const { requestId } = given;

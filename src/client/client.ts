@@ -8,10 +8,11 @@ import {
   TokenError,
 } from '../errors.js';
 import type { ImageKind } from '../internal/image.js';
+import { createDeadline } from '../internal/signal.js';
 import { createDefaultTransport } from '../platform/node.js';
 import { type CreateProcessInput, prepareCreateProcess } from '../schemas/input.js';
 import type { ProcessResult } from '../schemas/response.js';
-import { type CallContext, type CallOptions, type Exchange, readCallOptions, runCall } from './call.js';
+import { type CallContext, type CallOptions, readCallOptions, runCall } from './call.js';
 import { createObserver, userAgent } from './observability.js';
 import { type ClientOptions, normalizeOptions } from './options.js';
 import { type WaitForResultOptions, waitForResult } from './wait.js';
@@ -71,14 +72,10 @@ export class IdCloudClient {
       onBackgroundError:
         logger &&
         ((err) => {
-          const fields = {
-            code: IdCloudError.is(err) ? err.code : 'unknown',
-            unicoCode: err instanceof TokenError ? err.unicoCode : undefined,
-          };
-          logger.warn(
-            fields,
-            'unico-idcloud: background token refresh failed; the current token is still valid',
-          );
+          const code = IdCloudError.is(err) ? err.code : 'unknown';
+          const unicoCode = err instanceof TokenError ? err.unicoCode : undefined;
+          const message = 'unico-idcloud: background token refresh failed; the current token is still valid';
+          logger.warn({ code, unicoCode }, message);
         }),
     });
     this.#context = {
@@ -106,17 +103,13 @@ export class IdCloudClient {
     this.#ensureOpen(requestId);
     const prepared = prepareCreateProcess(input);
     if (!prepared.ok) throw new InvalidInputError(prepared.issues, { requestId });
-    const { body, imageKind, sensitive } = prepared.request;
-    const exchange: Exchange = {
+    return runCall(this.#context, options, requestId, {
+      ...prepared.request,
       operation: 'createProcess',
       method: 'POST',
       path: PROCESSES_PATH,
-      body,
       retryMaybeSent: this.#context.options.retryOutcomeUnknown,
-      imageKind,
-      sensitive: [...sensitive, this.#context.options.apiKey],
-    };
-    return runCall(this.#context, exchange, options, requestId);
+    });
   }
 
   /**
@@ -128,22 +121,19 @@ export class IdCloudClient {
     const requestId = readCallOptions(options, ['imageKind']);
     this.#ensureOpen(requestId);
     const issues = [];
-    if (typeof id !== 'string' || !/^[\w-]{1,128}$/.test(id)) {
+    if (typeof id !== 'string' || !/^[\w-]{1,128}$/.test(id))
       issues.push({ path: 'id', message: 'must be a process id (letters, digits, "-", "_")' });
-    }
-    if (options?.imageKind !== 'sdk-capture' && options?.imageKind !== 'plain-image') {
+    if (options?.imageKind !== 'sdk-capture' && options?.imageKind !== 'plain-image')
       issues.push({ path: 'options.imageKind', message: 'must be "sdk-capture" or "plain-image"' });
-    }
     if (issues.length > 0) throw new InvalidInputError(issues, { requestId });
-    const exchange: Exchange = {
+    return runCall(this.#context, options, requestId, {
       operation: 'getProcess',
       method: 'GET',
       path: `${PROCESSES_PATH}/${encodeURIComponent(id)}`,
       retryMaybeSent: true,
       imageKind: options.imageKind,
-      sensitive: [this.#context.options.apiKey],
-    };
-    return runCall(this.#context, exchange, options, requestId);
+      sensitive: [],
+    });
   }
 
   /**
@@ -163,17 +153,16 @@ export class IdCloudClient {
     readCallOptions(options);
     this.#ensureOpen(undefined);
     const timeoutMs = options.timeoutMs ?? this.#context.options.tokenTimeoutMs;
-    const signal = AbortSignal.any([
-      AbortSignal.timeout(timeoutMs),
-      ...(options.signal ? [options.signal] : []),
-    ]);
+    const deadline = createDeadline(timeoutMs, options.signal);
     try {
-      await this.#tokens.get(signal);
+      await this.#tokens.get(deadline.signal);
     } catch (err) {
-      if (IdCloudError.is(err) || !signal.aborted) throw err;
-      throw options.signal?.aborted
+      if (IdCloudError.is(err) || deadline.reason() === undefined) throw err;
+      throw deadline.reason() === 'aborted'
         ? new AbortedError(false, { cause: err })
         : new TimeoutError(timeoutMs, { cause: err });
+    } finally {
+      deadline.dispose();
     }
   }
 

@@ -131,11 +131,9 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   else if (/\s/.test(apiKey)) problem('apiKey', 'must not contain whitespace or line breaks');
 
   const int = (name: IntOption, fallback: number, min: number, max: number) => {
-    const value = options[name];
-    if (value === undefined) return fallback;
-    if (Number.isInteger(value) && value >= min && value <= max) return value;
-    problem(name, `must be an integer from ${min} to ${max}`);
-    return fallback;
+    const found = intIssue(options[name], name, min, max);
+    issues.push(...found);
+    return found.length > 0 ? fallback : (options[name] ?? fallback);
   };
   const timeoutMs = int('timeoutMs', 30_000, 1, 600_000);
   const attemptTimeoutMs = int('attemptTimeoutMs', 25_000, 1, 600_000);
@@ -187,6 +185,13 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     maxRetries,
     retryOutcomeUnknown,
   };
+}
+
+/** The issue of an integer option outside `min`..`max`, if any (`undefined` passes). */
+export function intIssue(value: unknown, path: string, min: number, max: number): FieldIssue[] {
+  if (value === undefined || (Number.isInteger(value) && Number(value) >= min && Number(value) <= max))
+    return [];
+  return [{ path, message: `must be an integer from ${min} to ${max}` }];
 }
 
 type Problem = (path: string, message: string) => void;

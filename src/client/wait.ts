@@ -3,6 +3,7 @@ import type { ImageKind } from '../internal/image.js';
 import { createDeadline, type Deadline, raceSignal, sleep } from '../internal/signal.js';
 import { decodeProcessBody, type ProcessResult } from '../schemas/response.js';
 import { type CallOptions, readCallOptions } from './call.js';
+import { intIssue } from './options.js';
 
 /** Options of {@link IdCloudClient.waitForResult}. */
 export interface WaitForResultOptions extends CallOptions {
@@ -40,10 +41,8 @@ export async function waitForResult(
 ): Promise<ProcessResult> {
   const requestId = readCallOptions(options, ['imageKind', 'pollIntervalMs']);
   const { pollIntervalMs = POLL_INTERVAL_MS, timeoutMs = DEFAULT_WAIT_MS } = options;
-  if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 1 || pollIntervalMs > MAX_INTERVAL_MS) {
-    const message = `must be an integer from 1 to ${MAX_INTERVAL_MS}`;
-    throw new InvalidInputError([{ path: 'options.pollIntervalMs', message }], { requestId });
-  }
+  const issues = intIssue(pollIntervalMs, 'options.pollIntervalMs', 1, MAX_INTERVAL_MS);
+  if (issues.length > 0) throw new InvalidInputError(issues, { requestId });
   const deadline = createDeadline(timeoutMs, options.signal);
   let lastStatus: number | undefined;
   let delayMs = pollIntervalMs;
