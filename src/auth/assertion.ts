@@ -1,5 +1,5 @@
 import { raceSignal } from '../internal/signal.js';
-import { isDeferredKey, KeyImportError, type SigningKey } from './private-key.js';
+import type { DeferredKey, SigningKey } from './private-key.js';
 
 /**
  * Signs with a key held elsewhere (a KMS, an HSM): resolves to the raw RS256 signature of the JWS
@@ -60,18 +60,16 @@ export async function signAssertion(params: AssertionParams): Promise<string> {
   const iat = Math.floor(params.issuedAt);
   // In the order jose writes them, so both paths give the same bytes for the same claims.
   const claims = { scope: '*', iss: params.issuer, aud: params.audience, iat, exp: iat + lifetime };
-  const { key, signal } = params;
-  if ((key as { kind?: unknown }).kind === 'external-signer') {
-    return signWithCallback(claims, (key as ExternalSigner).sign, signal);
-  }
-  let usable = key as Exclude<SigningKey, { kind: 'deferred-key' }>;
-  if (isDeferredKey(key)) {
+  const { key, signal = new AbortController().signal } = params;
+  if ('kind' in key && key.kind === 'external-signer') return signWithCallback(claims, key.sign, signal);
+  let usable = key as Exclude<SigningKey, DeferredKey>;
+  if ('kind' in key) {
     try {
       usable = await raceSignal(key.load(), signal);
     } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      const what = err instanceof KeyImportError ? err.message : 'could not be imported into WebCrypto';
-      throw new AssertionSigningError(`the private key ${what}`, err);
+      if (signal.aborted) throw signal.reason;
+      // load() rejects with a KeyImportError naming the defect, never key material.
+      throw new AssertionSigningError(`the private key ${(err as Error).message}`, err);
     }
   }
   // Loaded on first use, from the narrow entry (22 kB of jose instead of 112 kB).
@@ -79,21 +77,14 @@ export async function signAssertion(params: AssertionParams): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(usable);
 }
 
-async function signWithCallback(
-  claims: object,
-  sign: AssertionSigner,
-  signal: AbortSignal | undefined,
-): Promise<string> {
+async function signWithCallback(claims: object, sign: AssertionSigner, signal: AbortSignal): Promise<string> {
   const signingInput = `${HEADER}.${base64url(new TextEncoder().encode(JSON.stringify(claims)))}`;
-  const signerSignal = signal ?? new AbortController().signal;
   let signature: unknown;
   try {
-    signature = await raceSignal(
-      Promise.resolve().then(() => sign(new TextEncoder().encode(signingInput), { signal: signerSignal })),
-      signal,
-    );
+    const signing = Promise.resolve().then(() => sign(new TextEncoder().encode(signingInput), { signal }));
+    signature = await raceSignal(signing, signal);
   } catch (err) {
-    if (signal?.aborted) throw signal.reason;
+    if (signal.aborted) throw signal.reason;
     // Only a class-like name of what was thrown: a KMS client's message may carry request details.
     const name = (err as { name?: unknown } | null)?.name;
     const what = typeof name === 'string' && /^[A-Za-z][\w.]{0,63}$/.test(name) ? ` (${name})` : '';
@@ -119,8 +110,6 @@ function describeValue(value: unknown): string {
 
 // Inputs are small (claims, a signature of at most MAX_SIGNATURE_BYTES): one spread call is safe.
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return base64.replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
 }

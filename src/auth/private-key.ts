@@ -127,10 +127,6 @@ function checkCryptoKey(key: CryptoKey): ImportedKey {
   return bits < 2048 ? fail(tooSmall(bits, 'CryptoKey')) : { ok: true, key };
 }
 
-export function isDeferredKey(key: unknown): key is DeferredKey {
-  return typeof key === 'object' && key !== null && (key as { kind?: unknown }).kind === 'deferred-key';
-}
-
 function deferKey(pkcs8: Uint8Array<ArrayBuffer>): DeferredKey {
   let imported: Promise<CryptoKey> | undefined;
   const load = async () => {

@@ -27,7 +27,7 @@ export type TokenFetcher = (signal: AbortSignal) => Promise<StoredToken>;
 // assertions, the second refused as reused (1.2.7). So the lifetime is random in this range, never
 // repeated within one second here (across a fleet a collision costs one fresh-assertion retry).
 const MIN_LIFETIME_SECONDS = 120;
-const MAX_LIFETIME_SECONDS = 900;
+const LIFETIME_CHOICES = 900 - MIN_LIFETIME_SECONDS + 1;
 // The Date header has one-second resolution: a smaller skew is noise.
 const SKEW_THRESHOLD_MS = 2_000;
 
@@ -106,12 +106,10 @@ function unreachable(err: unknown, attempt: Deadline, reason: TokenError['reason
   return new TokenError(`Token endpoint unreachable (${what})`, { reason, cause: err });
 }
 
-// `iat` by the server's clock (learned from `Date`), a lifetime unused this second.
+// `iat` by the server's clock (learned from `Date`); a random lifetime, the next one up within a second.
 function createClaims() {
   let skewMs = 0;
-  let second = 0;
-  const used = new Set<number>();
-  const span = MAX_LIFETIME_SECONDS - MIN_LIFETIME_SECONDS + 1;
+  let last = { issuedAt: 0, offset: 0 };
   return {
     learnSkew(serverDateMs: number | undefined): void {
       if (serverDateMs === undefined) return;
@@ -120,13 +118,11 @@ function createClaims() {
     },
     next(): { issuedAt: number; lifetimeSeconds: number } {
       const issuedAt = Math.floor((Date.now() + skewMs) / 1000);
-      if (issuedAt !== second) {
-        second = issuedAt;
-        used.clear();
-      }
-      let offset = Math.floor(Math.random() * span);
-      while (used.has(offset) && used.size < span) offset = (offset + 1) % span;
-      used.add(offset);
+      const offset =
+        issuedAt === last.issuedAt
+          ? (last.offset + 1) % LIFETIME_CHOICES
+          : Math.floor(Math.random() * LIFETIME_CHOICES);
+      last = { issuedAt, offset };
       return { issuedAt, lifetimeSeconds: MIN_LIFETIME_SECONDS + offset };
     },
   };
