@@ -17,6 +17,7 @@ export interface TokenStoreBinding {
   readonly timeoutMs?: number | undefined;
   readonly lockTtlMs?: number | undefined;
   readonly lockWaitMs?: number | undefined;
+  readonly onFailure?: ((failure: TokenStoreFailure) => void) | undefined;
 }
 
 /** Default time-to-live of the minting lock, in ms: a holder that died frees it within this. */
@@ -49,9 +50,8 @@ export function createFleet(
   signal: AbortSignal,
   now: () => number,
   margins: RefreshMargins,
-  onFailure: ((failure: TokenStoreFailure) => void) | undefined,
 ) {
-  const { store, key, timeoutMs = STORE_TIMEOUT_MS, lockTtlMs = LOCK_TTL_MS } = binding;
+  const { store, key, onFailure, timeoutMs = STORE_TIMEOUT_MS, lockTtlMs = LOCK_TTL_MS } = binding;
   const rejected: string[] = [];
   let pendingInvalidation: Promise<unknown> | undefined;
   let skipUntil = 0;

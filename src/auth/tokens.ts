@@ -1,9 +1,9 @@
-import { IdCloudError, TokenError } from '../errors.js';
-import { MIN_VALIDITY_MS, REFRESH_AHEAD_MS } from '../policy/token.js';
-import { describeStoreFailure, LOCK_TTL_MS } from './fleet.js';
-import { createTokenCache, type TokenCache } from './token-cache.js';
+import { ClientClosedError, IdCloudError, TokenError } from '../errors.js';
+import { raceSignal } from '../internal/signal.js';
+import { MIN_VALIDITY_MS, REFRESH_AHEAD_MS, type RefreshMargins, tokenFreshness } from '../policy/token.js';
+import { createFleet, describeStoreFailure, LOCK_TTL_MS, type TokenStoreBinding } from './fleet.js';
 import { createTokenFetcher, type TokenFetcher, type TokenProviderConfig } from './token-provider.js';
-import { type TokenIdentity, type TokenStore, tokenStoreKey } from './token-store.js';
+import { type StoredToken, type TokenIdentity, type TokenStore, tokenStoreKey } from './token-store.js';
 
 /** A token refresh finished. */
 export interface TokenRefreshEvent {
@@ -27,7 +27,7 @@ export interface TokenSourceConfig extends TokenProviderConfig {
   readonly onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
-export type TokenSource = Pick<TokenCache, 'get' | 'invalidate' | 'close'>;
+export type TokenSource = Pick<ReturnType<typeof createTokenCache>, 'get' | 'invalidate' | 'close'>;
 
 /** The refresh loop, the cache and, with a store, the shared-store protocol. */
 export function createTokenSource(config: TokenSourceConfig): TokenSource {
@@ -59,12 +59,84 @@ export function createTokenSource(config: TokenSourceConfig): TokenSource {
       key: tokenStoreKey(store.identity),
       // A live lock holder is done within its token budget; a dead one's lock expires.
       lockWaitMs: config.timeoutMs + LOCK_TTL_MS,
+      onFailure:
+        onStoreProblem &&
+        ((failure) => {
+          const { fields, message } = describeStoreFailure(failure);
+          onStoreProblem(fields, message);
+        }),
     },
-    onStoreError:
-      onStoreProblem &&
-      ((failure) => {
-        const { fields, message } = describeStoreFailure(failure);
-        onStoreProblem(fields, message);
-      }),
   });
+}
+
+export interface TokenCacheOptions extends RefreshMargins {
+  /** A background refresh failed (the current token keeps being served). */
+  readonly onBackgroundError?: ((error: unknown) => void) | undefined;
+  readonly now?: () => number;
+  readonly store?: TokenStoreBinding | undefined;
+}
+
+/**
+ * Caches the access token, refreshes it early, and makes concurrent callers share one refresh. A
+ * failed refresh is forgotten; a late one never replaces a token that expires later. `close()` is final.
+ */
+export function createTokenCache(fetch: TokenFetcher, options: TokenCacheOptions) {
+  const now = options.now ?? Date.now;
+  // Aborted by close(): stops the shared refresh, which no single caller's signal may do.
+  const closed = new AbortController();
+  const { signal } = closed;
+  const fleet = options.store && createFleet(options.store, fetch, signal, now, options);
+  let current: StoredToken | undefined;
+  let inflight: Promise<StoredToken> | undefined;
+
+  const refresh = (): Promise<StoredToken> => {
+    const run = (fleet ? fleet.obtain(current) : fetch(signal)).then(
+      (token) => {
+        if (inflight === run) inflight = undefined;
+        if (signal.aborted) throw signal.reason;
+        if (current === undefined || token.expiresAt >= current.expiresAt) current = token;
+        return token;
+      },
+      (err: unknown) => {
+        if (inflight === run) inflight = undefined;
+        throw signal.aborted ? signal.reason : err;
+      },
+    );
+    inflight = run;
+    run.catch(() => undefined); // every waiter may have given up
+    return run;
+  };
+
+  return {
+    /** `caller` stops this caller's wait only; the shared refresh carries on. */
+    async get(caller?: AbortSignal): Promise<string> {
+      if (signal.aborted) throw new ClientClosedError();
+      if (caller?.aborted) throw caller.reason; // an abandoned caller must not start network work
+      const freshness = current && tokenFreshness(current, now(), options);
+      if (current !== undefined && freshness !== 'stale') {
+        if (freshness === 'due' && inflight === undefined) {
+          refresh().catch((err: unknown) => options.onBackgroundError?.(err));
+        }
+        return current.accessToken;
+      }
+      return (await raceSignal(inflight ?? refresh(), caller)).accessToken;
+    },
+
+    /** Drops the cached (and stored) token if it is still `token`, the one the API refused. */
+    invalidate(token: string): void {
+      if (signal.aborted) return;
+      if (current?.accessToken === token) current = undefined;
+      fleet?.invalidate(token);
+    },
+
+    close(): void {
+      closed.abort(new ClientClosedError());
+      current = undefined;
+      inflight = undefined;
+    },
+
+    get expiresAt(): number | undefined {
+      return current?.expiresAt;
+    },
+  };
 }

@@ -4,13 +4,13 @@ import {
   type TokenStoreBinding,
   type TokenStoreFailure,
 } from '../../src/auth/fleet.js';
-import { createTokenCache, type TokenCacheOptions } from '../../src/auth/token-cache.js';
 import {
   MemoryTokenStore,
   type StoredToken,
   type TokenStore,
   type TokenStoreLock,
 } from '../../src/auth/token-store.js';
+import { createTokenCache, type TokenCacheOptions } from '../../src/auth/tokens.js';
 import { ClientClosedError } from '../../src/errors.js';
 
 interface Deferred<T> {
@@ -407,9 +407,9 @@ function storeSetup(binding: Partial<TokenStoreBinding> = {}, store?: TokenStore
       refreshAheadMs: REFRESH_AHEAD_MS,
       minValidityMs: MIN_VALIDITY_MS,
       now: () => clock.now,
-      store: { store: shared, key: 'K', ...binding },
-      onStoreError: (failure) => failures.push(failure),
       ...overrides,
+      // Each process reports its store failures to `failures`, whichever store it is given.
+      store: { store: shared, key: 'K', onFailure: (f) => failures.push(f), ...binding, ...overrides.store },
     });
   const token = (value: string, lifetimeSeconds = 3600, from = clock.now): StoredToken => ({
     accessToken: value,
@@ -773,14 +773,13 @@ describe('TokenCache with a token store', () => {
     expect(invalidate).toHaveBeenCalledWith('K', 'T1');
   });
 
-  it('keeps working when onStoreError throws', async () => {
+  it('keeps working when onFailure throws', async () => {
     const { store } = brokenStore(() => Promise.reject(new Error('down')));
-    const { cache, token, answer } = storeSetup({}, store);
-    const got = cache({
-      onStoreError: () => {
-        throw new Error('logger broke');
-      },
-    }).get();
+    const onFailure = () => {
+      throw new Error('logger broke');
+    };
+    const { cache, token, answer } = storeSetup({ onFailure }, store);
+    const got = cache().get();
     await answer(0, token('T1'));
     await expect(got).resolves.toBe('T1');
   });
