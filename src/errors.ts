@@ -100,10 +100,7 @@ export class TokenError extends IdCloudError {
   readonly unicoCode: string | undefined;
   /** `error_description` as sent by Unico: {@link ApiError.description} explains how it is handled. */
   declare readonly description: string | undefined;
-  /**
-   * `'rejected'`: an error answer (see `unicoCode`); `'signing'`: the `signer` failed; the others: no
-   * usable answer (unreachable, too slow, unreadable).
-   */
+  /** `'rejected'`: an error answer (`unicoCode`); `'signing'`: the `signer` failed; else no usable answer. */
   readonly reason: 'network' | 'timeout' | 'invalid-response' | 'rejected' | 'signing';
   constructor(
     message: string,
@@ -126,10 +123,7 @@ export class ApiError extends IdCloudError {
   readonly httpStatus: number;
   /** Unico's application code (always a string, e.g. `"20507"`), when the body had one; see docs/errors.md. */
   readonly unicoCode: string | undefined;
-  /**
-   * Unico's own text. It may echo personal data, so it is out of every rendering (non-enumerable),
-   * scrubbed of the call's values in any case or format, and truncated. Do not log it as is.
-   */
+  /** Unico's text: may echo personal data, so non-enumerable, scrubbed and truncated. Do not log it as is. */
   declare readonly description: string | undefined;
   constructor(
     details: ErrorContext &
@@ -226,11 +220,8 @@ export class InvalidResponseError extends IdCloudError {
   /** What is missing or malformed in the body (paths only, never values). */
   readonly issues: readonly FieldIssue[];
   constructor(httpStatus: number, issues: readonly FieldIssue[], context: ErrorContext = {}) {
-    super(
-      'ERR_INVALID_RESPONSE',
-      `Unexpected response (HTTP ${httpStatus}): ${formatIssues(issues)}`,
-      context,
-    );
+    const message = `Unexpected response (HTTP ${httpStatus}): ${formatIssues(issues)}`;
+    super('ERR_INVALID_RESPONSE', message, context);
     this.httpStatus = httpStatus;
     this.issues = issues;
   }

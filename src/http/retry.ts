@@ -9,10 +9,7 @@ export function backoffMs(
   return Math.round(step / 2 + (random() * step) / 2);
 }
 
-/**
- * `Retry-After` (delta-seconds or an HTTP-date) in ms, uncapped: what the server asked. `undefined`
- * when absent or unreadable.
- */
+/** `Retry-After` (delta-seconds or an HTTP-date) in ms, uncapped; `undefined` when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();

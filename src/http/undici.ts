@@ -6,10 +6,8 @@ export interface UndiciTransportOptions {
   readonly dispatcher?: Dispatcher | undefined;
 }
 
-/**
- * Undici, loaded on the first request (a cheap import). Its own dispatch handler learns when the
- * request is about to be written, from any dispatcher with undici's `dispatch()` contract.
- */
+// Undici, loaded on the first request; its own dispatch handler learns when the request is about to be
+// written, from any dispatcher with undici's `dispatch()` contract.
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
   let owned: Dispatcher | undefined;
   let loading: Promise<Dispatcher> | undefined;

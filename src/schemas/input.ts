@@ -121,13 +121,8 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
   // The only normalisation: a formatted CPF is sent as its digits (the checks above proved it is one).
   const subject = { ...person, code: normalizeCpf(person.code) ?? person.code };
   const head = JSON.stringify({ subject, ...rest });
-  const sensitive = [
-    subject.code,
-    subject.name,
-    subject.email,
-    subject.phone,
-    subject.clientReference,
-  ].filter((v): v is string => v !== undefined);
+  const { code, name, email, phone, clientReference } = subject;
+  const sensitive = [code, name, email, phone, clientReference].filter((v) => v !== undefined);
   return {
     ok: true,
     request: { body: bodyWith(head, imageBase64, check.kind), imageKind: check.kind, sensitive },
@@ -137,10 +132,8 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
 // A character JSON must escape ('"', "\\", controls) or that is not ASCII.
 const NEEDS_ESCAPING = /[^ !#-[\]-~]/;
 
-/**
- * `head` with `"imageBase64"` added last: spliced in as is (up to ~1.4 MB) when it provably needs no
- * escaping and is ASCII (a plain image, proved base64; a capture NEEDS_ESCAPING finds nothing in).
- */
+// `head` plus `"imageBase64"`, spliced in as is when provably ASCII needing no escaping (base64, or
+// a capture NEEDS_ESCAPING finds nothing in).
 function bodyWith(head: string, image: string, kind: ImageKind): Uint8Array<ArrayBuffer> {
   const encoder = new TextEncoder();
   const open = `${head.slice(0, -1)},"imageBase64":`;

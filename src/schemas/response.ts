@@ -14,10 +14,7 @@ const processBodySchema = lazy(() =>
   }),
 );
 
-/**
- * What the liveness value means for this call. `'not-checked'`: a plain image was sent, so no
- * liveness check ran whatever the value says (spec §3.3). `'unknown'`: a value not documented today.
- */
+/** `'not-checked'`: a plain image was sent, no liveness check ran (spec §3.3); `'unknown'`: undocumented. */
 export type Liveness = 'passed' | 'failed' | 'not-checked' | 'unknown';
 
 interface ResultBase extends CapabilityResults {
@@ -33,10 +30,7 @@ interface ResultBase extends CapabilityResults {
 
 interface CompletedBase extends ResultBase {
   readonly status: 3;
-  /**
-   * True when the image was the capture SDK's payload, so a liveness verdict is part of the result;
-   * false for a plain image (identity only, no liveness check of any kind).
-   */
+  /** True for the capture SDK's payload (a liveness verdict is in the result), false for a plain image. */
   readonly livenessChecked: boolean;
 }
 
@@ -142,21 +136,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-// Spec §5.1: `code` a string or a number; the text in `description` or `message`.
-const apiErrorSchema = lazy(() =>
-  z.object({
-    error: z.object({
-      code: z.catch(z.optional(z.union([z.string(), z.number()])), undefined),
-      description: z.catch(z.optional(z.string()), undefined),
-      message: z.catch(z.optional(z.string()), undefined),
-    }),
-  }),
-);
-
-/** Unico's code (as a string) and text from an error body of any shape. */
+/** Unico's code (as a string) and text from an error body of any shape (spec §5.1). */
 export function decodeApiError(json: unknown): { code: string | undefined; text: string | undefined } {
-  const parsed = apiErrorSchema.safeParse(json);
-  if (!parsed.success) return { code: undefined, text: undefined };
-  const { code, description, message } = parsed.data.error;
-  return { code: code === undefined ? undefined : String(code), text: description ?? message };
+  // `Object()` of anything but an object is an object without these fields.
+  const { code, description, message } = Object(Object(json).error) as Record<string, unknown>;
+  const text = [description, message].find((v): v is string => typeof v === 'string');
+  return { code: typeof code === 'string' || typeof code === 'number' ? String(code) : undefined, text };
 }
