@@ -2,7 +2,6 @@ import type { TokenSource } from '../auth/tokens.js';
 import {
   AbortedError,
   ClientClosedError,
-  type FieldIssue,
   IdCloudError,
   InvalidInputError,
   InvalidResponseError,
@@ -17,7 +16,7 @@ import { type AttemptOutcome, type CallState, nextStep } from '../policy/call.js
 import type { PreparedRequest } from '../schemas/input.js';
 import { decodeApiError, decodeProcessBody, type ProcessResult } from '../schemas/response.js';
 import type { Observer, RequestStartEvent } from './observability.js';
-import { intIssue, type NormalizedOptions } from './options.js';
+import { type Check, integer, type NormalizedOptions, optionIssues } from './options.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -51,8 +50,15 @@ export interface Exchange
 }
 
 const MAX_API_BODY_BYTES = 1024 * 1024;
-const NEVER = new AbortController().signal;
-const CALL_OPTIONS = ['signal', 'timeoutMs', 'attemptTimeoutMs', 'requestId'];
+const CALL_CHECKS: Record<string, Check> = {
+  signal: (value) => (value instanceof AbortSignal ? undefined : 'must be an AbortSignal'),
+  timeoutMs: integer(1, 600_000),
+  attemptTimeoutMs: integer(1, 600_000),
+  requestId: (value) =>
+    typeof value === 'string' && /^[\x21-\x7e]{1,128}$/.test(value)
+      ? undefined
+      : 'must be 1-128 visible ASCII characters',
+};
 
 /** Runs one call: asks the policy after every attempt and performs its step. */
 export async function runCall(
@@ -156,7 +162,7 @@ export async function runCall(
       retries++;
     }
     if (delayMs > 0) {
-      await sleep(delayMs, options.signal ?? NEVER).catch((cause: unknown) => {
+      await sleep(delayMs, options.signal).catch((cause: unknown) => {
         throw new AbortedError(maybeSentBefore, { requestId, cause });
       });
     }
@@ -183,20 +189,9 @@ export function readCallOptions(options: unknown, extra: readonly string[] = [])
   const given = (options ?? {}) as Record<string, unknown>;
   if (typeof given !== 'object')
     throw new InvalidInputError([{ path: 'options', message: 'must be an object' }]);
-  const issues: FieldIssue[] = [];
-  for (const key of Object.keys(given)) {
-    if (!CALL_OPTIONS.includes(key) && !extra.includes(key))
-      issues.push({ path: `options.${key}`, message: 'unknown option' });
-  }
-  for (const key of ['timeoutMs', 'attemptTimeoutMs'])
-    issues.push(...intIssue(given[key], `options.${key}`, 1, 600_000));
-  if (given['signal'] !== undefined && !(given['signal'] instanceof AbortSignal))
-    issues.push({ path: 'options.signal', message: 'must be an AbortSignal' });
-  const { requestId } = given;
-  if (requestId !== undefined && (typeof requestId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(requestId)))
-    issues.push({ path: 'options.requestId', message: 'must be 1-128 visible ASCII characters' });
+  const issues = optionIssues(given, CALL_CHECKS, 'options.', extra);
   if (issues.length > 0) throw new InvalidInputError(issues, { requestId: crypto.randomUUID() });
-  return typeof requestId === 'string' ? requestId : crypto.randomUUID();
+  return typeof given['requestId'] === 'string' ? given['requestId'] : crypto.randomUUID();
 }
 
 function decodeSuccess(response: TransportResponse, imageKind: ImageKind, requestId: string): ProcessResult {

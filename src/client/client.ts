@@ -50,7 +50,6 @@ export class IdCloudClient {
     const agent = userAgent(config.appInfo);
     this.#ownsTransport = config.transport === undefined;
     const transport = config.transport ?? createDefaultTransport({ dispatcher: config.dispatcher });
-    const { tokenStore } = config;
     const { tenantId, accountName } = options.serviceAccount;
     this.#tokens = createTokenSource({
       transport,
@@ -63,8 +62,8 @@ export class IdCloudClient {
       attemptTimeoutMs: Math.ceil(config.tokenTimeoutMs / 2),
       maxRetries: config.maxRetries,
       headers: { 'user-agent': agent },
-      store: tokenStore && {
-        store: tokenStore,
+      store: config.tokenStore && {
+        store: config.tokenStore,
         identity: { environment: environment.name, tokenUrl: environment.tokenUrl, tenantId, accountName },
       },
       onRefresh: observer && ((report) => observer.tokenRefresh(report)),
@@ -100,7 +99,7 @@ export class IdCloudClient {
    */
   async createProcess(input: CreateProcessInput, options: CallOptions = {}): Promise<ProcessResult> {
     const requestId = readCallOptions(options);
-    this.#ensureOpen(requestId);
+    if (this.#closed) throw new ClientClosedError({ requestId });
     const prepared = prepareCreateProcess(input);
     if (!prepared.ok) throw new InvalidInputError(prepared.issues, { requestId });
     return runCall(this.#context, options, requestId, {
@@ -119,7 +118,7 @@ export class IdCloudClient {
    */
   async getProcess(id: string, options: GetProcessOptions): Promise<ProcessResult> {
     const requestId = readCallOptions(options, ['imageKind']);
-    this.#ensureOpen(requestId);
+    if (this.#closed) throw new ClientClosedError({ requestId });
     const issues = [];
     if (typeof id !== 'string' || !/^[\w-]{1,128}$/.test(id))
       issues.push({ path: 'id', message: 'must be a process id (letters, digits, "-", "_")' });
@@ -151,7 +150,7 @@ export class IdCloudClient {
    */
   async warmup(options: Pick<CallOptions, 'signal' | 'timeoutMs'> = {}): Promise<void> {
     readCallOptions(options);
-    this.#ensureOpen(undefined);
+    if (this.#closed) throw new ClientClosedError();
     const timeoutMs = options.timeoutMs ?? this.#context.options.tokenTimeoutMs;
     const deadline = createDeadline(timeoutMs, options.signal);
     try {
@@ -174,10 +173,6 @@ export class IdCloudClient {
     this.#closed = true;
     this.#tokens.close();
     if (this.#ownsTransport) await this.#context.transport.close?.();
-  }
-
-  #ensureOpen(requestId: string | undefined): void {
-    if (this.#closed) throw new ClientClosedError({ requestId });
   }
 
   /** A summary without any secret. */

@@ -79,30 +79,80 @@ export type NormalizedOptions = Omit<ClientOptions, 'environment' | 'serviceAcco
   readonly key: AssertionKey;
 };
 
-const KNOWN = new Set([
-  'environment',
-  'serviceAccount',
-  'apiKey',
-  'timeoutMs',
-  'attemptTimeoutMs',
-  'tokenTimeoutMs',
-  'maxRetries',
-  'retryOutcomeUnknown',
-  'dispatcher',
-  'transport',
-  'logger',
-  'hooks',
-  'appInfo',
-  'tokenStore',
-]);
+/** Checks one given option's value: the problem, or `undefined` when it is fine. */
+export type Check = (value: unknown) => string | undefined;
+
+export const integer =
+  (min: number, max: number): Check =>
+  (value) =>
+    Number.isInteger(value) && Number(value) >= min && Number(value) <= max
+      ? undefined
+      : `must be an integer from ${min} to ${max}`;
+
+const methods =
+  (names: readonly string[], message: string): Check =>
+  (value) =>
+    names.every((m) => typeof (value as Record<string, unknown> | null)?.[m] === 'function')
+      ? undefined
+      : message;
+
+// The options besides environment, serviceAccount and apiKey (checked apart), each checked when given.
+const CHECKS: Record<string, Check> = {
+  timeoutMs: integer(1, 600_000),
+  attemptTimeoutMs: integer(1, 600_000),
+  tokenTimeoutMs: integer(1, 120_000),
+  maxRetries: integer(0, 10),
+  retryOutcomeUnknown: (value) =>
+    value === null || typeof value === 'boolean' ? undefined : 'must be a boolean',
+  transport: methods(['request'], 'must have a request() method'),
+  // dispatch() is what lets the transport see the moment a request is written (proof of "not sent").
+  dispatcher: methods(['dispatch'], 'must be an undici Dispatcher (with a dispatch() method)'),
+  logger: methods(['debug', 'info', 'warn', 'error'], 'must have debug, info, warn and error methods'),
+  tokenStore: (value) => {
+    const store = value as Record<string, unknown>;
+    return (
+      methods(['get', 'set'], 'must be an object with get() and set() methods')(value) ??
+      (['invalidate', 'lock'].some((m) => store[m] !== undefined && typeof store[m] !== 'function')
+        ? 'invalidate and lock must be methods when present'
+        : undefined)
+    );
+  },
+  hooks: (value) => (typeof value === 'object' && value !== null ? undefined : 'must be an object'),
+  appInfo: (value) => {
+    const app = value as Partial<AppInfo> | null;
+    const valid =
+      typeof app?.name === 'string' &&
+      /^[\w.-]{1,64}$/.test(app.name) &&
+      (app.version === undefined || /^[\w.+-]{1,32}$/.test(String(app.version)));
+    return valid
+      ? undefined
+      : 'must be { name, version? } of letters, digits, ".", "_", "-" (it goes into User-Agent)';
+  },
+};
+
+/** The issues of `given` against `checks` (an option of neither `checks` nor `skip` is unknown). */
+export function optionIssues(
+  given: Record<string, unknown>,
+  checks: Record<string, Check>,
+  prefix: string,
+  skip: readonly string[],
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const [name, value] of Object.entries(given)) {
+    const check = checks[name];
+    const message = check ? value !== undefined && check(value) : !skip.includes(name) && 'unknown option';
+    if (message) issues.push({ path: `${prefix}${name}`, message });
+  }
+  return issues;
+}
 
 /** Validates options once, naming each bad option; never echoes a secret. */
 export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   if (typeof options !== 'object' || options === null)
     throw new InvalidConfigError([{ path: '', message: 'options object is required' }]);
-  const issues: FieldIssue[] = [];
+  const skip = ['environment', 'serviceAccount', 'apiKey'];
+  const issues = optionIssues({ ...options }, CHECKS, '', skip);
   const problem: Problem = (path, message) => issues.push({ path, message });
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) problem(key, 'unknown option');
   // The rest passes through as given; the account's key material is not kept.
   const { environment: given, serviceAccount: account, ...rest } = options as Partial<ClientOptions>;
   const environment = resolveEnvironment(given, problem);
@@ -129,48 +179,6 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     problem('apiKey', 'is required (a non-empty string)');
   // Header injection and copy-paste accidents: a key with whitespace is never valid.
   else if (/\s/.test(apiKey)) problem('apiKey', 'must not contain whitespace or line breaks');
-
-  const int = (name: IntOption, fallback: number, min: number, max: number) => {
-    const found = intIssue(options[name], name, min, max);
-    issues.push(...found);
-    return found.length > 0 ? fallback : (options[name] ?? fallback);
-  };
-  const timeoutMs = int('timeoutMs', 30_000, 1, 600_000);
-  const attemptTimeoutMs = int('attemptTimeoutMs', 25_000, 1, 600_000);
-  const tokenTimeoutMs = int('tokenTimeoutMs', 10_000, 1, 120_000);
-  const maxRetries = int('maxRetries', 2, 0, 10);
-  const retryOutcomeUnknown = options.retryOutcomeUnknown ?? false;
-  if (typeof retryOutcomeUnknown !== 'boolean') problem('retryOutcomeUnknown', 'must be a boolean');
-  const has = (value: unknown, names: string[]) =>
-    names.every((m) => typeof (value as Record<string, unknown> | null)?.[m] === 'function');
-  if (options.transport !== undefined && !has(options.transport, ['request']))
-    problem('transport', 'must have a request() method');
-  // dispatch() is what lets the transport see the moment a request is written (proof of "not sent").
-  if (options.dispatcher !== undefined && !has(options.dispatcher, ['dispatch']))
-    problem('dispatcher', 'must be an undici Dispatcher (with a dispatch() method)');
-  if (options.logger !== undefined && !has(options.logger, ['debug', 'info', 'warn', 'error']))
-    problem('logger', 'must have debug, info, warn and error methods');
-  const tokenStore = options.tokenStore as unknown as Record<string, unknown> | undefined;
-  if (tokenStore !== undefined) {
-    if (!has(tokenStore, ['get', 'set']))
-      problem('tokenStore', 'must be an object with get() and set() methods');
-    else if (['invalidate', 'lock'].some((m) => tokenStore[m] !== undefined && !has(tokenStore, [m])))
-      problem('tokenStore', 'invalidate and lock must be methods when present');
-  }
-  const { hooks, appInfo } = options;
-  if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null))
-    problem('hooks', 'must be an object');
-  if (
-    appInfo !== undefined &&
-    (typeof appInfo?.name !== 'string' ||
-      !/^[\w.-]{1,64}$/.test(appInfo.name) ||
-      (appInfo.version !== undefined && !/^[\w.+-]{1,32}$/.test(String(appInfo.version))))
-  ) {
-    problem(
-      'appInfo',
-      'must be { name, version? } of letters, digits, ".", "_", "-" (it goes into User-Agent)',
-    );
-  }
   if (issues.length > 0 || environment === undefined || key === undefined)
     throw new InvalidConfigError(issues);
   return {
@@ -179,23 +187,15 @@ export function normalizeOptions(options: ClientOptions): NormalizedOptions {
     environment,
     issuer: assertionIssuer(accountName, tenantId),
     key,
-    timeoutMs,
-    attemptTimeoutMs,
-    tokenTimeoutMs,
-    maxRetries,
-    retryOutcomeUnknown,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    attemptTimeoutMs: options.attemptTimeoutMs ?? 25_000,
+    tokenTimeoutMs: options.tokenTimeoutMs ?? 10_000,
+    maxRetries: options.maxRetries ?? 2,
+    retryOutcomeUnknown: options.retryOutcomeUnknown ?? false,
   };
 }
 
-/** The issue of an integer option outside `min`..`max`, if any (`undefined` passes). */
-export function intIssue(value: unknown, path: string, min: number, max: number): FieldIssue[] {
-  if (value === undefined || (Number.isInteger(value) && Number(value) >= min && Number(value) <= max))
-    return [];
-  return [{ path, message: `must be an integer from ${min} to ${max}` }];
-}
-
 type Problem = (path: string, message: string) => void;
-type IntOption = Exclude<Defaulted, 'retryOutcomeUnknown'>;
 
 function resolveEnvironment(env: unknown, problem: Problem): ResolvedEnvironment | undefined {
   if (env === 'uat' || env === 'production') return ENVIRONMENTS[env];

@@ -3,7 +3,7 @@ import type { ImageKind } from '../internal/image.js';
 import { createDeadline, type Deadline, raceSignal, sleep } from '../internal/signal.js';
 import { decodeProcessBody, type ProcessResult } from '../schemas/response.js';
 import { type CallOptions, readCallOptions } from './call.js';
-import { intIssue } from './options.js';
+import { integer } from './options.js';
 
 /** Options of {@link IdCloudClient.waitForResult}. */
 export interface WaitForResultOptions extends CallOptions {
@@ -41,8 +41,8 @@ export async function waitForResult(
 ): Promise<ProcessResult> {
   const requestId = readCallOptions(options, ['imageKind', 'pollIntervalMs']);
   const { pollIntervalMs = POLL_INTERVAL_MS, timeoutMs = DEFAULT_WAIT_MS } = options;
-  const issues = intIssue(pollIntervalMs, 'options.pollIntervalMs', 1, MAX_INTERVAL_MS);
-  if (issues.length > 0) throw new InvalidInputError(issues, { requestId });
+  const message = integer(1, MAX_INTERVAL_MS)(pollIntervalMs);
+  if (message) throw new InvalidInputError([{ path: 'options.pollIntervalMs', message }], { requestId });
   const deadline = createDeadline(timeoutMs, options.signal);
   let lastStatus: number | undefined;
   let delayMs = pollIntervalMs;
