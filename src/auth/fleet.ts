@@ -107,17 +107,12 @@ export function createFleet(
     const got = await call('get', async () => store.get(await key));
     if (!got.ok) return { ok: false };
     const token: unknown = got.value;
-    if (token === undefined || token === null) return { ok: true };
-    if (!isStoredToken(token)) {
-      report({ operation: 'get', reason: 'invalid' });
-      return { ok: true };
-    }
-    if (rejected.includes(token.accessToken)) return { ok: true };
+    if (token != null && !isStoredToken(token)) report({ operation: 'get', reason: 'invalid' });
+    if (!isStoredToken(token) || rejected.includes(token.accessToken)) return { ok: true };
     const freshness = tokenFreshness(token, now(), margins);
     // A due token serves a process that has nothing better, but a refresh of that very token mints.
-    const better = token.expiresAt > (current?.expiresAt ?? Number.NEGATIVE_INFINITY);
-    if (freshness === 'stale' || (freshness === 'due' && !better)) return { ok: true };
-    return { ok: true, token };
+    const better = current === undefined || token.expiresAt > current.expiresAt;
+    return freshness === 'fresh' || (freshness === 'due' && better) ? { ok: true, token } : { ok: true };
   };
 
   const mint = async (): Promise<StoredToken> => {

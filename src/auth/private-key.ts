@@ -41,10 +41,8 @@ type ImportedKey = { ok: true; key: SigningKey } | { ok: false; issue: FieldIssu
 
 type NodeCrypto = Pick<typeof NodeCryptoModule, 'createPrivateKey' | 'KeyObject'>;
 
-const fail = (message: string): ImportedKey => ({
-  ok: false,
-  issue: { path: 'serviceAccount.privateKey', message },
-});
+const PATH = 'serviceAccount.privateKey';
+const fail = (message: string): ImportedKey => ({ ok: false, issue: { path: PATH, message } });
 const tooSmall = (bits: number, what = 'key') =>
   `is a ${bits}-bit RSA ${what}; RS256 needs at least 2048 bits`;
 
@@ -79,12 +77,11 @@ function importPem(raw: string, nodeCrypto: NodeCrypto | null): ImportedKey {
   pem = pem.replace(/\\r\\n|\\n/g, '\n').replace(/\r\n/g, '\n');
   if (pem === '') return fail('is empty');
   const begin = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem);
-  const label = begin?.[1];
-  if (begin === null || label === undefined) return fail('is not PEM: no "-----BEGIN ...-----" line found');
+  if (begin === null) return fail('is not PEM: no "-----BEGIN ...-----" line found');
+  const label = begin[1] as string;
   const encrypted = fail('is an encrypted PEM; decrypt it first (no passphrase support)');
   if (label === 'ENCRYPTED PRIVATE KEY') return encrypted;
-  if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY')
-    return fail('is a public key; the private key is needed');
+  if (label.endsWith('PUBLIC KEY')) return fail('is a public key; the private key is needed');
   if (label === 'CERTIFICATE') return fail('is a certificate; the private key is needed');
   if (label !== 'PRIVATE KEY' && label !== 'RSA PRIVATE KEY')
     return fail(`has unsupported PEM type "${label}"`);

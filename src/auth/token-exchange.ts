@@ -35,7 +35,12 @@ export async function exchangeAssertion(
   });
   const date = Date.parse(res.headers['date'] ?? '');
   const serverDateMs = Number.isNaN(date) ? undefined : date;
-  const json = parseJson(res.body);
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body);
+  } catch {
+    // not JSON: both schemas below refuse `undefined`
+  }
 
   if (res.status >= 200 && res.status < 300) {
     const parsed = tokenResponseSchema.safeParse(json);
@@ -75,12 +80,4 @@ export async function exchangeAssertion(
       reason: 'rejected',
     }),
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

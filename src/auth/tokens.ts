@@ -51,8 +51,6 @@ export function createTokenSource(config: TokenSourceConfig): TokenSource {
     }
   };
   return createTokenCache(observed, {
-    refreshAheadMs: REFRESH_AHEAD_MS,
-    minValidityMs: MIN_VALIDITY_MS,
     onBackgroundError: config.onBackgroundError,
     store: store && {
       store: store.store,
@@ -69,7 +67,7 @@ export function createTokenSource(config: TokenSourceConfig): TokenSource {
   });
 }
 
-export interface TokenCacheOptions extends RefreshMargins {
+export interface TokenCacheOptions extends Partial<RefreshMargins> {
   /** A background refresh failed (the current token keeps being served). */
   readonly onBackgroundError?: ((error: unknown) => void) | undefined;
   readonly now?: () => number;
@@ -82,10 +80,11 @@ export interface TokenCacheOptions extends RefreshMargins {
  */
 export function createTokenCache(fetch: TokenFetcher, options: TokenCacheOptions) {
   const now = options.now ?? Date.now;
+  const margins = { refreshAheadMs: REFRESH_AHEAD_MS, minValidityMs: MIN_VALIDITY_MS, ...options };
   // Aborted by close(): stops the shared refresh, which no single caller's signal may do.
   const closed = new AbortController();
   const { signal } = closed;
-  const fleet = options.store && createFleet(options.store, fetch, signal, now, options);
+  const fleet = options.store && createFleet(options.store, fetch, signal, now, margins);
   let current: StoredToken | undefined;
   let inflight: Promise<StoredToken> | undefined;
 
@@ -112,7 +111,7 @@ export function createTokenCache(fetch: TokenFetcher, options: TokenCacheOptions
     async get(caller?: AbortSignal): Promise<string> {
       if (signal.aborted) throw new ClientClosedError();
       if (caller?.aborted) throw caller.reason; // an abandoned caller must not start network work
-      const freshness = current && tokenFreshness(current, now(), options);
+      const freshness = current && tokenFreshness(current, now(), margins);
       if (current !== undefined && freshness !== 'stale') {
         if (freshness === 'due' && inflight === undefined) {
           refresh().catch((err: unknown) => options.onBackgroundError?.(err));

@@ -83,8 +83,7 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
     async lock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
       const lockKey = `${key}:lock`;
       const owner = crypto.randomUUID();
-      const taken = await send('SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs)));
-      if (text(taken) !== 'OK') return undefined;
+      if (text(await send('SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs)))) !== 'OK') return undefined;
       return {
         release: async () => void (await evalScript(LOCK_SCRIPT, lockKey, owner)),
         extend: async (ms: number) =>
