@@ -30,10 +30,7 @@ export interface AssertionParams {
 
 /** Its message never carries key material. */
 export class AssertionSigningError extends Error {
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'AssertionSigningError';
-  }
+  override name = 'AssertionSigningError';
 }
 
 /** Unico's longest `exp - iat`, in seconds. */
@@ -69,7 +66,7 @@ export async function signAssertion(params: AssertionParams): Promise<string> {
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       // load() rejects with a KeyImportError naming the defect, never key material.
-      throw new AssertionSigningError(`the private key ${(err as Error).message}`, err);
+      throw new AssertionSigningError(`the private key ${(err as Error).message}`, { cause: err });
     }
   }
   // Loaded on first use, from the narrow entry (22 kB of jose instead of 112 kB).
@@ -88,7 +85,7 @@ async function signWithCallback(claims: object, sign: AssertionSigner, signal: A
     // Only a class-like name of what was thrown: a KMS client's message may carry request details.
     const name = (err as { name?: unknown } | null)?.name;
     const what = typeof name === 'string' && /^[A-Za-z][\w.]{0,63}$/.test(name) ? ` (${name})` : '';
-    throw new AssertionSigningError(`the signer threw${what}`, err);
+    throw new AssertionSigningError(`the signer threw${what}`, { cause: err });
   }
   if (!(signature instanceof Uint8Array)) {
     throw new AssertionSigningError(`the signer returned ${describeValue(signature)}, not a Uint8Array`);

@@ -29,10 +29,7 @@ export interface DeferredKey {
 }
 
 export class KeyImportError extends Error {
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'KeyImportError';
-  }
+  override name = 'KeyImportError';
 }
 
 export type SigningKey = KeyObject | CryptoKey | DeferredKey;
@@ -134,7 +131,7 @@ function deferKey(pkcs8: Uint8Array<ArrayBuffer>): DeferredKey {
     } catch (err) {
       const type = nonRsaType(pkcs8);
       const what = type ? `is a ${type} key; RS256 needs an RSA key` : 'could not be imported into WebCrypto';
-      throw new KeyImportError(what, err);
+      throw new KeyImportError(what, { cause: err });
     } finally {
       pkcs8.fill(0);
     }

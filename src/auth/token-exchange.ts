@@ -63,14 +63,10 @@ export async function exchangeAssertion(
   const unicoCode = rawDescription === undefined ? undefined : UNICO_CODE.exec(rawDescription)?.[1];
   const description = rawDescription === undefined ? undefined : scrubText(rawDescription);
   const detail = unicoCode === undefined ? (oauthError ?? 'no error code') : `Unico code ${unicoCode}`;
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
   return {
     ok: false,
-    attempt: {
-      kind: 'answer',
-      status: res.status,
-      unicoCode,
-      retryAfterMs: parseRetryAfter(res.headers['retry-after']),
-    },
+    attempt: { kind: 'answer', status: res.status, unicoCode, retryAfterMs },
     serverDateMs,
     error: new TokenError(`Token request failed (HTTP ${res.status}, ${detail})`, {
       httpStatus: res.status,

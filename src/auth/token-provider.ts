@@ -51,13 +51,13 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
     try {
       for (;;) {
         const assertion = await signAssertion({ ...config, ...claims.next(), signal: deadline.signal }).catch(
-          (err: unknown) => {
-            if (deadline.signal.aborted) throw stopped(err, 'Signing the client assertion did not finish');
+          (cause: unknown) => {
+            if (deadline.signal.aborted) throw stopped(cause, 'Signing the client assertion did not finish');
             // Our own messages only: what a KMS client or jose threw stays in `cause`.
-            const what = err instanceof AssertionSigningError ? err.message : 'the key could not sign';
+            const what = cause instanceof AssertionSigningError ? cause.message : 'the key could not sign';
             throw new TokenError(`Could not sign the client assertion: ${what}`, {
               reason: 'signing',
-              cause: err,
+              cause,
             });
           },
         );

@@ -143,12 +143,7 @@ function storeError(message: string, code: string | undefined, name = 'RedisStor
 
 function safeError(command: string, err: unknown): Error {
   const name = err instanceof Error && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : 'RedisStoreError';
-  const code: unknown = (err as { code?: unknown } | null)?.code;
-  const safe =
-    typeof code === 'string' && SAFE_CODE.test(code)
-      ? code
-      : err instanceof Error
-        ? REDIS_ERROR.exec(err.message)?.[1]
-        : undefined;
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  const safe = typeof code === 'string' && SAFE_CODE.test(code) ? code : REDIS_ERROR.exec(`${message}`)?.[1];
   return storeError(`Redis ${command} failed${safe === undefined ? '' : ` (${safe})`}`, safe, name);
 }
