@@ -6,26 +6,20 @@ export interface UndiciTransportOptions {
   readonly dispatcher?: Dispatcher | undefined;
 }
 
+// Idle sockets close well before load-balancer idle timeouts (~60 s), so a frozen serverless
+// instance does not wake up to a dead keep-alive socket.
+const newAgent = () =>
+  import('undici').then(({ Agent }) => new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 }));
+
 // Undici, loaded on the first request; its own dispatch handler learns when the request is about to be
 // written, from any dispatcher with undici's `dispatch()` contract.
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
-  let owned: Dispatcher | undefined;
-  let loading: Promise<Dispatcher> | undefined;
-  const dispatcher = (): Promise<Dispatcher> => {
-    loading ??= (async () => {
-      if (options.dispatcher !== undefined) return options.dispatcher;
-      const { Agent } = await import('undici');
-      // Idle sockets close well before load-balancer idle timeouts (~60 s), so a frozen serverless
-      // instance does not wake up to a dead keep-alive socket.
-      owned = new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 });
-      return owned;
-    })();
-    return loading;
-  };
+  let owned: Promise<Dispatcher> | undefined;
   return {
     async request(req) {
       const target = new URL(req.url);
-      const d = await dispatcher();
+      if (options.dispatcher === undefined) owned ??= newAgent();
+      const d = options.dispatcher ?? (await owned!);
       return new Promise<TransportResponse>((resolve, reject) => {
         const { signal, maxResponseBytes: max } = req;
         let abort: ((reason?: Error) => void) | undefined;
@@ -102,8 +96,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     async close() {
       const agent = owned;
       owned = undefined;
-      loading = undefined;
-      await agent?.close();
+      await (await agent)?.close();
     },
   };
 }
