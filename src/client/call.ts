@@ -71,7 +71,14 @@ export async function runCall(
   const timeoutMs = options.timeoutMs ?? config.timeoutMs;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? config.attemptTimeoutMs;
   const endsAt = Date.now() + timeoutMs;
-  const { operation, method, path } = exchange;
+  const { operation, method, path, body } = exchange;
+  const fixed = {
+    requestId,
+    timeoutMs,
+    attemptTimeoutMs,
+    maxRetries: config.maxRetries,
+    random: Math.random,
+  };
   let retries = 0;
   let tokenRefreshed = false;
   let maybeSentBefore = false;
@@ -90,21 +97,15 @@ export async function runCall(
       const headers: Record<string, string> = {
         authorization: `Bearer ${token}`,
         apikey: config.apiKey,
-        ...(exchange.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         accept: 'application/json',
         'user-agent': ctx.userAgent,
         'x-request-id': requestId,
       };
       end = observer?.requestStart({ requestId, operation, attempt: attemptNo, method, path }, headers);
+      const url = `${config.environment.apiBaseUrl}${path}`;
       response = await transport
-        .request({
-          method,
-          url: `${config.environment.apiBaseUrl}${path}`,
-          headers,
-          body: exchange.body,
-          signal: attempt.signal,
-          maxResponseBytes: MAX_API_BODY_BYTES,
-        })
+        .request({ method, url, headers, body, signal: attempt.signal, maxResponseBytes: MAX_API_BODY_BYTES })
         .catch((err: unknown): never => {
           throw new AttemptFailed(!provablyUnsent(err), err);
         });
@@ -131,16 +132,12 @@ export async function runCall(
     }
     maybeSentBefore ||= outcome.kind === 'response' || outcome.maybeSent;
     const step = nextStep(outcome, {
-      requestId,
+      ...fixed,
       retries,
-      maxRetries: config.maxRetries,
       tokenRefreshed,
       refreshAllowed: token === undefined || token !== ctx.refusedFreshToken,
       remainingMs: endsAt - Date.now(),
-      timeoutMs,
-      attemptTimeoutMs,
       retryMaybeSent: exchange.retryMaybeSent,
-      random: Math.random,
     });
     if (step.do === 'return')
       return decodeSuccess(response as TransportResponse, exchange.imageKind, requestId);
@@ -155,12 +152,10 @@ export async function runCall(
     }
     const { reason, delayMs } = step;
     observer?.retry({ requestId, operation, attempt: attemptNo + 1, reason, delayMs });
-    if (reason === 'token-rejected') {
-      tokenRefreshed = true;
-      if (token !== undefined) tokens.invalidate(token);
-    } else {
-      retries++;
-    }
+    // A 401 carried the token it rejects.
+    if (reason === 'token-rejected') tokens.invalidate(token!);
+    else retries++;
+    tokenRefreshed ||= reason === 'token-rejected';
     if (delayMs > 0) {
       await sleep(delayMs, options.signal).catch((cause: unknown) => {
         throw new AbortedError(maybeSentBefore, { requestId, cause });

@@ -94,18 +94,13 @@ const RESPONSE_HEADERS = [
 ];
 
 type Headers = Readonly<Record<string, string | undefined>>;
+type Hook<T> = ((event: T) => void) | undefined;
 type AttemptEnd = Omit<RequestEndEvent, keyof RequestStartEvent | 'durationMs'>;
 
 /** The fan-out to hooks and logger, or `undefined` without either: the client then builds no event at all. */
 export function createObserver(hooks: Hooks | undefined, logger: Logger | undefined) {
   if (hooks === undefined && logger === undefined) return undefined;
-  const emit = <T extends object>(
-    hook: ((event: T) => void) | undefined,
-    event: T,
-    level: keyof Logger,
-    message: string,
-    fields?: object,
-  ) => {
+  const emit = <T>(hook: Hook<T>, event: T, level: keyof Logger, message: string, fields?: object) => {
     try {
       hook?.call(hooks, event);
     } catch {
