@@ -86,10 +86,7 @@ export class InvalidInputError extends IdCloudError {
   }
 }
 
-/**
- * The token endpoint rejected the assertion or could not be used. Check `unicoCode` (spec §2.5):
- * `1.2.22` extra claim, `1.2.4` expired, `1.2.18` account locked, `1.0.1` wrong tenant, ...
- */
+/** The token endpoint rejected the assertion or could not be used: `unicoCode` says why (spec §2.5). */
 export class TokenError extends IdCloudError {
   declare readonly code: 'ERR_TOKEN';
   /** HTTP status of the token endpoint, when it answered. */

@@ -5,9 +5,8 @@ const DIGITS = /^\d{11}$/;
 
 /** A CPF given as 11 digits or as `ddd.ddd.ddd-dd`, as its 11 digits; `undefined` for any other shape. */
 export function normalizeCpf(value: string): string | undefined {
-  if (DIGITS.test(value)) return value;
   if (FORMATTED.test(value)) return value.replace(/\D/g, '');
-  return undefined;
+  return DIGITS.test(value) ? value : undefined;
 }
 
 /** Whether both check digits (mod 11) match; repeated-digit numbers such as 111.111.111-11 are invalid. */

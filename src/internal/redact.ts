@@ -8,10 +8,8 @@ const BLOB_LIKE = /[A-Za-z0-9+/_=.-]{40,}/g;
 const MARKS = /\p{M}/gu;
 const NOT_ALNUM = /[^\p{L}\p{N}]/gu;
 
-/**
- * Removes the call's values in any case, accents, spacing or punctuation ("LUKE@UNICO.IO"),
- * CPF-shaped numbers and long blobs, then truncates (after, so a cut cannot let half a CPF through).
- */
+// Removes the call's values in any case, accents, spacing or punctuation ("LUKE@UNICO.IO"),
+// CPF-shaped numbers and long blobs, then truncates (after, so a cut cannot let half a CPF through).
 export function scrubText(text: string, known: readonly string[] = []): string {
   let out = text.normalize('NFD');
   for (const value of known) {

@@ -3,10 +3,7 @@
 /** What stopped an attempt. */
 export type AttemptStop = 'attempt-timeout' | 'call-timeout' | 'aborted';
 
-/**
- * One signal for the call's end, an attempt's own budget (`arm` restarts it, `attemptMs` may be
- * `Infinity`) and the caller's signal: one controller, one timer, one listener. `dispose()` when done.
- */
+/** The call's end, an attempt's own budget (`arm` restarts it) and the caller's signal, as one signal. */
 export function startAttempt(endsAt: number, attemptMs: number, parent?: AbortSignal) {
   const controller = new AbortController();
   let why: AttemptStop | undefined;

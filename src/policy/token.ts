@@ -10,8 +10,6 @@ export const MIN_VALIDITY_MS = 30_000;
 
 // Cured by one fresh assertion: expired (clock skew, corrected from the Date header) or reused.
 const FRESH_ASSERTION_CODES: ReadonlySet<string> = new Set(['1.2.4', '1.2.7']);
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_CAP_MS = 4_000;
 
 // What one token attempt provably did: `answer` is an error status, `failed` got no answer.
 export type TokenAttempt =
@@ -46,7 +44,7 @@ export type TokenStep =
 export function decideTokenStep(attempt: TokenAttempt, state: TokenRefreshState): TokenStep {
   const retryOr = (
     reason: RetryReason,
-    waitMs = backoffMs(state.retries, BACKOFF_BASE_MS, BACKOFF_CAP_MS, state.random),
+    waitMs = backoffMs(state.retries, 250, 4_000, state.random),
   ): TokenStep =>
     state.retries < state.maxRetries && waitMs < state.remainingMs
       ? { step: 'retry', waitMs, reason }

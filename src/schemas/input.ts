@@ -83,10 +83,7 @@ export interface CreateProcessInput {
   };
   /** Free text for segmentation, e.g. `"Onboarding"`. */
   readonly useCase: string;
-  /**
-   * The capture SDK's `encrypted` value (needed for liveness), sent unchanged, or a plain base64
-   * PNG/JPEG/WebP, told apart by its signature (≤ 800 KB decoded, no `data:` prefix or line breaks).
-   */
+  /** The capture SDK's `encrypted` value (sent unchanged), or a plain base64 PNG/JPEG/WebP of ≤ 800 KB. */
   readonly imageBase64: string;
   /** Overrides the detection (not sent): `'sdk-capture'` sends it unchecked, `'plain-image'` checks it. */
   readonly imageKind?: ImageKind | undefined;
@@ -120,13 +117,10 @@ export function prepareCreateProcess(input: unknown): PrepareOutcome {
   const { imageBase64, imageKind: _notSent, subject: person, ...rest } = parsed.data;
   // The only normalisation: a formatted CPF is sent as its digits (the checks above proved it is one).
   const subject = { ...person, code: normalizeCpf(person.code) ?? person.code };
-  const head = JSON.stringify({ subject, ...rest });
   const { code, name, email, phone, clientReference } = subject;
   const sensitive = [code, name, email, phone, clientReference].filter((v) => v !== undefined);
-  return {
-    ok: true,
-    request: { body: bodyWith(head, imageBase64, check.kind), imageKind: check.kind, sensitive },
-  };
+  const body = bodyWith(JSON.stringify({ subject, ...rest }), imageBase64, check.kind);
+  return { ok: true, request: { body, imageKind: check.kind, sensitive } };
 }
 
 // A character JSON must escape ('"', "\\", controls) or that is not ASCII.

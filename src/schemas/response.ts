@@ -93,13 +93,11 @@ export type DecodeOutcome = { ok: true; result: ProcessResult } | { ok: false; i
 export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId: string): DecodeOutcome {
   const parsed = processBodySchema.safeParse(json);
   if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.error.issues.map((i) => ({
-        path: i.path.map(String).join('.'),
-        message: i.path.length === 0 ? 'body is not a JSON object' : 'is missing or has the wrong type',
-      })),
-    };
+    const issues = parsed.error.issues.map(({ path }) => ({
+      path: path.map(String).join('.'),
+      message: path.length === 0 ? 'body is not a JSON object' : 'is missing or has the wrong type',
+    }));
+    return { ok: false, issues };
   }
   const body = parsed.data;
   const raw = deepFreeze(json as Record<string, unknown>);
