@@ -50,8 +50,7 @@ export function externalSigner(sign: AssertionSigner): ExternalSigner {
   return Object.freeze({ kind: 'external-signer' as const, sign });
 }
 
-// Exactly `scope`, `iss`, `aud`, `iat` and `exp`: Unico rejects any other claim (1.2.22). Throws
-// AssertionSigningError, or the signal's reason once it fires.
+// Only scope, iss, aud, iat, exp: Unico rejects other claims (1.2.22). Throws AssertionSigningError.
 export async function signAssertion(params: AssertionParams): Promise<string> {
   const lifetime = Math.min(Math.max(1, Math.floor(params.lifetimeSeconds)), MAX_ASSERTION_LIFETIME_SECONDS);
   const iat = Math.floor(params.issuedAt);

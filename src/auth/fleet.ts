@@ -23,8 +23,7 @@ export interface TokenStoreBinding {
 /** Default time-to-live of the minting lock, in ms: a holder that died frees it within this. */
 export const LOCK_TTL_MS = 3_000;
 const STORE_TIMEOUT_MS = 500;
-// A store timer firing this late (ms) means this process was busy: the store gets STORE_GRACE_MS
-// more, never beyond STORE_TIMEOUT_CAP × the timeout in all.
+// A timer this late (ms) means a busy process: the store gets a grace, up to CAP × the timeout in all.
 const STORE_LATE_MS = 50;
 const STORE_GRACE_MS = 100;
 const STORE_TIMEOUT_CAP = 5;
@@ -38,20 +37,14 @@ const TIMED_OUT = Symbol('timed out');
 
 type StoreCall<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
 
-/**
- * The shared-store protocol: read; if nothing usable, take the lock, read again, mint, write,
- * release. While another process holds the lock, poll the store and retry the lock (a dead holder's
- * expires), minting here anyway after `lockWaitMs`. A store failure never fails a refresh.
- * `signal` is the cache's: it stops the refresh when the client closes.
- */
-export function createFleet(
-  binding: TokenStoreBinding,
-  fetch: TokenFetcher,
-  signal: AbortSignal,
-  now: () => number,
-  margins: RefreshMargins,
-) {
+// The cache's margins, clock, and `signal`, which stops the refresh when the client closes.
+type CacheContext = RefreshMargins & { readonly now: () => number; readonly signal: AbortSignal };
+
+// Read; if nothing usable, lock, read again, mint, write, release. While another holds the lock, poll
+// and retry it, minting anyway after `lockWaitMs`. A store failure never fails a refresh.
+export function createFleet(binding: TokenStoreBinding, fetch: TokenFetcher, cache: CacheContext) {
   const { store, key, onFailure, timeoutMs = STORE_TIMEOUT_MS, lockTtlMs = LOCK_TTL_MS } = binding;
+  const { now, signal } = cache;
   const rejected: string[] = [];
   let pendingInvalidation: Promise<unknown> | undefined;
   let skipUntil = 0;
@@ -109,7 +102,7 @@ export function createFleet(
     const token: unknown = got.value;
     if (token != null && !isStoredToken(token)) report({ operation: 'get', reason: 'invalid' });
     if (!isStoredToken(token) || rejected.includes(token.accessToken)) return { ok: true };
-    const freshness = tokenFreshness(token, now(), margins);
+    const freshness = tokenFreshness(token, now(), cache);
     // A due token serves a process that has nothing better, but a refresh of that very token mints.
     const better = current === undefined || token.expiresAt > current.expiresAt;
     return freshness === 'fresh' || (freshness === 'due' && better) ? { ok: true, token } : { ok: true };

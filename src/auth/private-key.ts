@@ -21,8 +21,7 @@ export interface WebCryptoKey {
   readonly extractable: boolean;
 }
 
-// Imported into WebCrypto on first use where `node:crypto` is missing: WebCrypto imports are
-// asynchronous and construction is not. load() rejects with a KeyImportError naming the defect.
+// Imported into WebCrypto on first use where `node:crypto` is missing (construction is synchronous).
 export interface DeferredKey {
   readonly kind: 'deferred-key';
   load(): Promise<CryptoKey>;
@@ -57,10 +56,7 @@ export function loadNodeCrypto(): NodeCrypto | undefined {
 }
 
 // At construction, so the PEM need not be kept. Issues name the defect, never key material.
-export function importPrivateKey(
-  input: unknown,
-  nodeCrypto: NodeCrypto | null = loadNodeCrypto() ?? null,
-): ImportedKey {
+export function importPrivateKey(input: unknown, nodeCrypto = loadNodeCrypto() ?? null): ImportedKey {
   if (typeof input === 'string') return importPem(input, nodeCrypto);
   if (nodeCrypto !== null && input instanceof nodeCrypto.KeyObject) return checkKeyObject(input);
   if (typeof CryptoKey !== 'undefined' && input instanceof CryptoKey) return checkCryptoKey(input);

@@ -23,9 +23,8 @@ export interface TokenProviderConfig {
 // Rejects with a TokenError, or `signal.reason` once it fires.
 export type TokenFetcher = (signal: AbortSignal) => Promise<StoredToken>;
 
-// RS256 is deterministic and Unico forbids `jti`: equal `iat` and `exp` give byte-identical
-// assertions, the second refused as reused (1.2.7). So the lifetime is random in this range, never
-// repeated within one second here (across a fleet a collision costs one fresh-assertion retry).
+// RS256 is deterministic and Unico forbids `jti`: equal `iat` and `exp` give identical assertions, refused
+// as reused (1.2.7). So the lifetime varies, never repeated in a second here (a fleet's costs a retry).
 const MIN_LIFETIME_SECONDS = 120;
 const LIFETIME_CHOICES = 900 - MIN_LIFETIME_SECONDS + 1;
 // The Date header has one-second resolution: a smaller skew is noise.

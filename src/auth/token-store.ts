@@ -35,8 +35,7 @@ export interface TokenStore {
 
 export type TokenIdentity = Readonly<Record<'environment' | 'tokenUrl' | 'tenantId' | 'accountName', string>>;
 
-// The format is a contract with every process of a fleet: never change it. JSON keeps the parts
-// apart: ('ab', 'c') and ('a', 'bc') must not collide.
+// A contract with every process of a fleet: never change it. JSON keeps ('ab', 'c') from ('a', 'bc').
 export async function tokenStoreKey(parts: TokenIdentity): Promise<string> {
   const material = JSON.stringify([parts.environment, parts.tokenUrl, parts.tenantId, parts.accountName]);
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material));

@@ -74,17 +74,15 @@ export interface TokenCacheOptions extends Partial<RefreshMargins> {
   readonly store?: TokenStoreBinding | undefined;
 }
 
-/**
- * Caches the access token, refreshes it early, and makes concurrent callers share one refresh. A
- * failed refresh is forgotten; a late one never replaces a token that expires later. `close()` is final.
- */
+// Refreshes early, one refresh shared by concurrent callers; a failed refresh is forgotten, a late
+// one never replaces a token that expires later. `close()` is final.
 export function createTokenCache(fetch: TokenFetcher, options: TokenCacheOptions) {
   const now = options.now ?? Date.now;
   const margins = { refreshAheadMs: REFRESH_AHEAD_MS, minValidityMs: MIN_VALIDITY_MS, ...options };
   // Aborted by close(): stops the shared refresh, which no single caller's signal may do.
   const closed = new AbortController();
   const { signal } = closed;
-  const fleet = options.store && createFleet(options.store, fetch, signal, now, margins);
+  const fleet = options.store && createFleet(options.store, fetch, { ...margins, now, signal });
   let current: StoredToken | undefined;
   let inflight: Promise<StoredToken> | undefined;
 

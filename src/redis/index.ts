@@ -28,8 +28,7 @@ export interface RedisTokenStoreOptions {
 
 type Send = (command: string, ...args: string[]) => Promise<unknown>;
 
-// Keeps a stored token that expires later than ARGV[2] (a slow, older refresh must not replace a
-// newer token), else writes ARGV[1] with a TTL of ARGV[3] ms. A missing key decodes to cjson.null.
+// Keeps a stored token expiring after ARGV[2] (an older refresh must not replace it), else writes ARGV[1].
 const SET_SCRIPT = `
 local ok, t = pcall(cjson.decode, redis.call('GET', KEYS[1]) or 'null')
 if ok and type(t) == 'table' and tonumber(t.expiresAt) and tonumber(t.expiresAt) > tonumber(ARGV[2]) then return 0 end
@@ -131,8 +130,7 @@ function ttl(ms: number): number {
   return Math.max(1, Math.ceil(ms));
 }
 
-// Of a client's error only these are kept: its class name, a Node error code (ECONNREFUSED) or a
-// known Redis error prefix. Its message and fields can carry the command's arguments (the token).
+// Of a client's error only its class name, a Node code or a Redis prefix: the rest can carry the token.
 const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 const REDIS_ERROR =
   /^(ERR|WRONGTYPE|NOAUTH|WRONGPASS|NOPERM|NOSCRIPT|READONLY|LOADING|BUSY|MASTERDOWN|MISCONF|OOM|CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED|ASK)(?![A-Z])/;
