@@ -92,8 +92,9 @@ function importPem(raw: string, nodeCrypto: NodeCrypto | null): ImportedKey {
       return unparsable; // OpenSSL's message is no help to a user
     }
   }
-  const der = decodeBase64(body.replace(/^[\w-]+:.*$/gm, '').replace(/\s+/g, ''));
-  if (der === undefined) return unparsable;
+  const base64 = body.replace(/^[\w-]+:.*$/gm, '').replace(/\s+/g, '');
+  if (base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return unparsable;
+  const der = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   return { ok: true, key: deferKey(label === 'PRIVATE KEY' ? der : wrapPkcs1(der)) };
 }
 
@@ -125,7 +126,9 @@ function deferKey(pkcs8: Uint8Array<ArrayBuffer>): DeferredKey {
       const rs256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
       key = await crypto.subtle.importKey('pkcs8', pkcs8, rs256, false, ['sign']);
     } catch (err) {
-      const type = nonRsaType(pkcs8);
+      // The first 32 bytes of a PKCS#8 key hold its algorithm OID.
+      const head = Array.from(pkcs8.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('');
+      const type = OTHER_KEY_TYPES.find(([oid]) => head.includes(oid))?.[1];
       const what = type ? `is a ${type} key; RS256 needs an RSA key` : 'could not be imported into WebCrypto';
       throw new KeyImportError(what, { cause: err });
     } finally {
@@ -148,17 +151,6 @@ const OTHER_KEY_TYPES: ReadonlyArray<readonly [string, string]> = [
   ['06032b6570', 'ed25519'],
   ['06032b6571', 'ed448'],
 ];
-
-// The first 32 bytes of a PKCS#8 key hold its algorithm OID.
-function nonRsaType(pkcs8: Uint8Array): string | undefined {
-  const head = Array.from(pkcs8.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('');
-  return OTHER_KEY_TYPES.find(([oid]) => head.includes(oid))?.[1];
-}
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
 
 const derLength = (n: number) => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]);
 // INTEGER 0 (version), AlgorithmIdentifier { rsaEncryption, NULL }.

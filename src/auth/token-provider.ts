@@ -60,10 +60,8 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
             });
           },
         );
-        const attempt = createDeadline(
-          Math.min(config.attemptTimeoutMs ?? config.timeoutMs, deadline.remainingMs() || 1),
-          deadline.signal,
-        );
+        const attemptMs = Math.min(config.attemptTimeoutMs ?? config.timeoutMs, deadline.remainingMs() || 1);
+        const attempt = createDeadline(attemptMs, deadline.signal);
         let thrown: unknown;
         const outcome = await exchangeAssertion(transport, tokenUrl, assertion, attempt.signal, headers)
           .catch((err: unknown) => {
