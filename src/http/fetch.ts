@@ -10,9 +10,8 @@ export interface FetchTransportOptions {
 const DENO_CONNECT = /client error \(Connect\)/;
 
 /**
- * A transport over `fetch` (the edge build's default): `new IdCloudClient({ ...options, transport:
- * createFetchTransport() })`. Only named connect failures count as "not sent"; redirects are not
- * followed (credentials never go to another host). Throws a TypeError when no `fetch` exists.
+ * A transport over `fetch` (the edge build's default); a TypeError when there is no `fetch`. Only named
+ * connect failures count as "not sent"; redirects are not followed (credentials never go to another host).
  */
 export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
   const custom = options.fetch;

@@ -72,10 +72,7 @@ export function decideTokenStep(attempt: TokenAttempt, state: TokenRefreshState)
   return { step: 'fail', reason: 'rejected', cooldown: status >= 400 };
 }
 
-export interface RefreshMargins {
-  readonly refreshAheadMs: number;
-  readonly minValidityMs: number;
-}
+export type RefreshMargins = Readonly<Record<'refreshAheadMs' | 'minValidityMs', number>>;
 
 // `due`: served while refreshed in the background; `stale`: not served. Margins scale down to a
 // quarter and a tenth of the lifetime, so a 60 s token is not stale on arrival.

@@ -107,7 +107,7 @@ export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId
 
   const livenessChecked = imageKind === 'sdk-capture';
   const completed = { ...base, status: 3 as const, livenessChecked };
-  const liveness = livenessOf(body.liveness, livenessChecked);
+  const liveness = livenessChecked ? (LIVENESS.get(body.liveness) ?? 'unknown') : 'not-checked';
   const verdict = body.unicoId?.result;
   if (verdict === 'inconclusive')
     return { ok: true, result: { ...completed, kind: 'inconclusive', liveness } };
@@ -119,12 +119,10 @@ export function decodeProcessBody(json: unknown, imageKind: ImageKind, requestId
   return { ok: true, result: { ...completed, kind, ...sent } };
 }
 
-function livenessOf(value: unknown, checked: boolean): Liveness {
-  if (!checked) return 'not-checked';
-  if (value === 1) return 'passed';
-  if (value === 2) return 'failed';
-  return 'unknown';
-}
+const LIVENESS = new Map<unknown, Liveness>([
+  [1, 'passed'],
+  [2, 'failed'],
+]);
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
