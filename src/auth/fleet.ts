@@ -5,7 +5,7 @@ import { isStoredToken, type StoredToken, type TokenStore, type TokenStoreLock }
 
 /** A store problem worked around (`invalid`: not a stored token); `error` may hold a token. */
 export interface TokenStoreFailure {
-  readonly operation: 'get' | 'set' | 'invalidate' | 'lock' | 'extend' | 'release';
+  readonly operation: StoreOperation;
   readonly reason: 'error' | 'timeout' | 'invalid';
   readonly error?: unknown;
 }
@@ -35,6 +35,7 @@ const MAX_POLL_MS = 200;
 const REJECTED_MEMORY = 8;
 const TIMED_OUT = Symbol('timed out');
 
+type StoreOperation = 'get' | 'set' | 'invalidate' | 'lock' | 'extend' | 'release';
 type StoreCall<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
 
 // The cache's margins, clock, and `signal`, which stops the refresh when the client closes.
@@ -57,13 +58,9 @@ export function createFleet(binding: TokenStoreBinding, fetch: TokenFetcher, cac
     }
   };
 
-  // A failure is reported and pauses the store (`force` calls run anyway).
-  const call = async <T>(
-    operation: TokenStoreFailure['operation'],
-    run: () => Promise<T>,
-    force = false,
-  ): Promise<StoreCall<T>> => {
-    if (!force && now() < skipUntil) return { ok: false };
+  // A failure is reported and pauses the store; release runs even then (a left lock stalls the fleet).
+  const call = async <T>(operation: StoreOperation, run: () => Promise<T>): Promise<StoreCall<T>> => {
+    if (operation !== 'release' && now() < skipUntil) return { ok: false };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const attempt = Promise.resolve().then(run);
     attempt.catch(() => undefined); // a call that lost the race may still fail later
@@ -128,8 +125,7 @@ export function createFleet(binding: TokenStoreBinding, fetch: TokenFetcher, cac
       return await mint();
     } finally {
       clearInterval(heartbeat);
-      // Even while the store is paused: a lock left behind stalls the fleet.
-      await call('release', () => lock.release(), true);
+      await call('release', () => lock.release());
     }
   };
 

@@ -72,7 +72,7 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
 
     async set(key: string, token: StoredToken, ttlMs: number): Promise<void> {
       const value = JSON.stringify(token, ['accessToken', 'expiresAt', 'lifetimeSeconds']);
-      await evalScript(SET_SCRIPT, key, value, String(token.expiresAt), String(ttl(ttlMs)));
+      await evalScript(SET_SCRIPT, key, value, String(token.expiresAt), ttl(ttlMs));
     },
 
     async invalidate(key: string, accessToken: string): Promise<void> {
@@ -82,11 +82,10 @@ export function createRedisTokenStore(client: RedisClient | RedisTokenStoreOptio
     async lock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
       const lockKey = `${key}:lock`;
       const owner = crypto.randomUUID();
-      if (text(await send('SET', lockKey, owner, 'NX', 'PX', String(ttl(ttlMs)))) !== 'OK') return undefined;
+      if (text(await send('SET', lockKey, owner, 'NX', 'PX', ttl(ttlMs))) !== 'OK') return undefined;
       return {
         release: async () => void (await evalScript(LOCK_SCRIPT, lockKey, owner)),
-        extend: async (ms: number) =>
-          Number(await evalScript(LOCK_SCRIPT, lockKey, owner, String(ttl(ms)))) === 1,
+        extend: async (ms: number) => Number(await evalScript(LOCK_SCRIPT, lockKey, owner, ttl(ms))) === 1,
       };
     },
   };
@@ -126,9 +125,7 @@ function text(reply: unknown): string | undefined {
   return reply instanceof Uint8Array ? new TextDecoder().decode(reply) : String(reply);
 }
 
-function ttl(ms: number): number {
-  return Math.max(1, Math.ceil(ms));
-}
+const ttl = (ms: number) => String(Math.max(1, Math.ceil(ms)));
 
 // Of a client's error only its class name, a Node code or a Redis prefix: the rest can carry the token.
 const SAFE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
