@@ -33,12 +33,12 @@ export interface CallOptions {
 /** What a call needs from its client. `refusedFreshToken` is shared by every call of the client. */
 export interface CallContext {
   readonly transport: Transport;
-  readonly tokens: Pick<TokenSource, 'get' | 'invalidate'>;
+  readonly tokens: TokenSource;
   readonly options: NormalizedOptions;
   readonly observer: Observer | undefined;
   readonly userAgent: string;
   /** A token minted after a 401 and refused again: a 401 with it is not the token's fault. */
-  refusedFreshToken: string | undefined;
+  refusedFreshToken?: string | undefined;
 }
 
 /** One API request, before it is sent. */
@@ -72,13 +72,10 @@ export async function runCall(
   const attemptTimeoutMs = options.attemptTimeoutMs ?? config.attemptTimeoutMs;
   const endsAt = Date.now() + timeoutMs;
   const { operation, method, path, body } = exchange;
-  const fixed = {
-    requestId,
-    timeoutMs,
-    attemptTimeoutMs,
-    maxRetries: config.maxRetries,
-    random: Math.random,
-  };
+  const { maxRetries, environment } = config;
+  const url = `${environment.apiBaseUrl}${path}`;
+  const request = { method, url, body, maxResponseBytes: MAX_API_BODY_BYTES };
+  const fixed = { requestId, timeoutMs, attemptTimeoutMs, maxRetries, random: Math.random };
   let retries = 0;
   let tokenRefreshed = false;
   let maybeSentBefore = false;
@@ -89,6 +86,7 @@ export async function runCall(
     let response: TransportResponse | undefined;
     let token: string | undefined;
     let end: ReturnType<Observer['requestStart']> | undefined;
+    let inTransport = false;
     try {
       token = await tokens.get(attempt.signal).catch((err: unknown): never => {
         throw forThisCall(err, requestId);
@@ -103,12 +101,9 @@ export async function runCall(
         'x-request-id': requestId,
       };
       end = observer?.requestStart({ requestId, operation, attempt: attemptNo, method, path }, headers);
-      const url = `${config.environment.apiBaseUrl}${path}`;
-      response = await transport
-        .request({ method, url, headers, body, signal: attempt.signal, maxResponseBytes: MAX_API_BODY_BYTES })
-        .catch((err: unknown): never => {
-          throw new AttemptFailed(!provablyUnsent(err), err);
-        });
+      inTransport = true;
+      response = await transport.request({ ...request, headers, signal: attempt.signal });
+      inTransport = false;
       const { status } = response;
       const apiError = status >= 200 && status < 300 ? undefined : decodeApiError(parseJson(response.body));
       const unicoCode = apiError?.code;
@@ -122,11 +117,10 @@ export async function runCall(
         retryAfterMs: parseRetryAfter(response.headers['retry-after']),
       };
     } catch (err) {
-      const failed = err instanceof AttemptFailed;
-      // Otherwise the token wait was cut short by a timer or the caller: nothing of this attempt was sent.
-      if (!failed && (IdCloudError.is(err) || attempt.stop() === undefined)) throw err;
-      const maybeSent: boolean = maybeSentBefore || (failed && err.maybeSent);
-      outcome = { kind: 'failure', maybeSent, stop: attempt.stop(), cause: failed ? err.cause : err };
+      // Outside the transport, the token wait was cut short by a timer or the caller: nothing was sent.
+      if (!inTransport && (IdCloudError.is(err) || attempt.stop() === undefined)) throw err;
+      const maybeSent: boolean = maybeSentBefore || (inTransport && !provablyUnsent(err));
+      outcome = { kind: 'failure', maybeSent, stop: attempt.stop(), cause: err };
     } finally {
       attempt.dispose();
     }
@@ -162,14 +156,6 @@ export async function runCall(
       });
     }
   }
-}
-
-/** A transport failure, and whether the request may have been written. */
-class AttemptFailed {
-  constructor(
-    readonly maybeSent: boolean,
-    readonly cause: unknown,
-  ) {}
 }
 
 // The refresh (or the remembered rejection) is shared: each call gets its own copy with its id.

@@ -1,4 +1,4 @@
-import { createTokenSource, type TokenSource } from '../auth/tokens.js';
+import { createTokenSource } from '../auth/tokens.js';
 import {
   AbortedError,
   ClientClosedError,
@@ -38,8 +38,6 @@ const PROCESSES_PATH = '/processes/v1';
  */
 export class IdCloudClient {
   readonly #context: CallContext;
-  readonly #tokens: TokenSource;
-  readonly #ownsTransport: boolean;
   #closed = false;
 
   /** @throws InvalidConfigError naming every bad option (the key, API key and secrets are never echoed) */
@@ -48,10 +46,9 @@ export class IdCloudClient {
     const { environment, logger } = config;
     const observer = createObserver(config.hooks, logger);
     const agent = userAgent(config.appInfo);
-    this.#ownsTransport = config.transport === undefined;
     const transport = config.transport ?? createDefaultTransport({ dispatcher: config.dispatcher });
     const { tenantId, accountName } = options.serviceAccount;
-    this.#tokens = createTokenSource({
+    const tokens = createTokenSource({
       transport,
       tokenUrl: environment.tokenUrl,
       issuer: config.issuer,
@@ -77,14 +74,7 @@ export class IdCloudClient {
           logger.warn({ code, unicoCode }, message);
         }),
     });
-    this.#context = {
-      transport,
-      tokens: this.#tokens,
-      options: config,
-      observer,
-      userAgent: agent,
-      refusedFreshToken: undefined,
-    };
+    this.#context = { transport, tokens, options: config, observer, userAgent: agent };
   }
 
   /** Name of the configured environment: `'uat'`, `'production'` or `'custom'`. */
@@ -154,7 +144,7 @@ export class IdCloudClient {
     const timeoutMs = options.timeoutMs ?? this.#context.options.tokenTimeoutMs;
     const deadline = createDeadline(timeoutMs, options.signal);
     try {
-      await this.#tokens.get(deadline.signal);
+      await this.#context.tokens.get(deadline.signal);
     } catch (err) {
       if (IdCloudError.is(err) || deadline.reason() === undefined) throw err;
       throw deadline.reason() === 'aborted'
@@ -171,8 +161,8 @@ export class IdCloudClient {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#tokens.close();
-    if (this.#ownsTransport) await this.#context.transport.close?.();
+    this.#context.tokens.close();
+    if (this.#context.options.transport === undefined) await this.#context.transport.close?.();
   }
 
   /** A summary without any secret. */

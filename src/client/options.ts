@@ -150,8 +150,7 @@ export function optionIssues(
 export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   if (typeof options !== 'object' || options === null)
     throw new InvalidConfigError([{ path: '', message: 'options object is required' }]);
-  const skip = ['environment', 'serviceAccount', 'apiKey'];
-  const issues = optionIssues({ ...options }, CHECKS, '', skip);
+  const issues = optionIssues({ ...options }, CHECKS, '', ['environment', 'serviceAccount', 'apiKey']);
   const problem: Problem = (path, message) => issues.push({ path, message });
   // The rest passes through as given; the account's key material is not kept.
   const { environment: given, serviceAccount: account, ...rest } = options as Partial<ClientOptions>;
