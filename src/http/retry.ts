@@ -1,10 +1,5 @@
 /** Capped exponential backoff, jittered between half and all of the step; `attempt` 0 is the first retry. */
-export function backoffMs(
-  attempt: number,
-  baseMs: number,
-  capMs: number,
-  random: () => number = Math.random,
-): number {
+export function backoffMs(attempt: number, baseMs: number, capMs: number, random = Math.random): number {
   const step = Math.min(capMs, baseMs * 2 ** attempt);
   return Math.round(step / 2 + (random() * step) / 2);
 }

@@ -17,7 +17,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   let owned: Promise<Dispatcher> | undefined;
   return {
     async request(req) {
-      const target = new URL(req.url);
+      const { origin, pathname, search } = new URL(req.url);
+      const request = { origin, path: pathname + search, method: req.method, headers: req.headers };
       if (options.dispatcher === undefined) owned ??= newAgent();
       const d = options.dispatcher ?? (await owned!);
       return new Promise<TransportResponse>((resolve, reject) => {
@@ -78,16 +79,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           },
         };
         try {
-          d.dispatch(
-            {
-              origin: target.origin,
-              path: `${target.pathname}${target.search}`,
-              method: req.method,
-              headers: req.headers,
-              body: req.body ?? null,
-            },
-            handler,
-          );
+          d.dispatch({ ...request, body: req.body ?? null }, handler);
         } catch (err) {
           fail(classify(err, false));
         }
