@@ -46,10 +46,8 @@ export async function exchangeAssertion(
     const parsed = tokenResponseSchema.safeParse(json);
     if (!parsed.success) {
       const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || 'body'))].join(', ');
-      const error = new TokenError(`Token endpoint returned an unusable body (${fields})`, {
-        httpStatus: res.status,
-        reason: 'invalid-response',
-      });
+      const message = `Token endpoint returned an unusable body (${fields})`;
+      const error = new TokenError(message, { httpStatus: res.status, reason: 'invalid-response' });
       return { ok: false, attempt: { kind: 'unreadable' }, serverDateMs, error };
     }
     const { access_token: accessToken, expires_in: lifetimeSeconds } = parsed.data;
@@ -64,16 +62,11 @@ export async function exchangeAssertion(
   const description = rawDescription === undefined ? undefined : scrubText(rawDescription);
   const detail = unicoCode === undefined ? (oauthError ?? 'no error code') : `Unico code ${unicoCode}`;
   const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+  const fields = { httpStatus: res.status, oauthError, unicoCode, description, reason: 'rejected' as const };
   return {
     ok: false,
     attempt: { kind: 'answer', status: res.status, unicoCode, retryAfterMs },
     serverDateMs,
-    error: new TokenError(`Token request failed (HTTP ${res.status}, ${detail})`, {
-      httpStatus: res.status,
-      oauthError,
-      unicoCode,
-      description,
-      reason: 'rejected',
-    }),
+    error: new TokenError(`Token request failed (HTTP ${res.status}, ${detail})`, fields),
   };
 }

@@ -74,17 +74,17 @@ export function createTokenFetcher(config: TokenProviderConfig): TokenFetcher {
         const what = outcome?.attempt ?? { kind: 'failed', timedOut: attempt.signal.aborted };
         const remainingMs = deadline.remainingMs();
         const step = decideTokenStep(what, { retries, maxRetries, freshAssertionUsed, remainingMs });
-        if (step.step === 'fresh-assertion') {
-          freshAssertionUsed = true;
-        } else if (step.step === 'retry') {
+        if (step.step === 'fail') {
+          const error = outcome?.error ?? unreachable(thrown, attempt, step.reason);
+          if (step.cooldown) rejected = { error, until: Date.now() + TOKEN_REJECTION_COOLDOWN_MS };
+          throw error;
+        }
+        if (step.step === 'fresh-assertion') freshAssertionUsed = true;
+        if (step.step === 'retry') {
           retries++;
           await sleep(step.waitMs, deadline.signal).catch((err: unknown) => {
             throw stopped(err);
           });
-        } else if (step.step === 'fail') {
-          const error = outcome?.error ?? unreachable(thrown, attempt, step.reason);
-          if (step.cooldown) rejected = { error, until: Date.now() + TOKEN_REJECTION_COOLDOWN_MS };
-          throw error;
         }
       }
     } finally {

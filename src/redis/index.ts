@@ -107,17 +107,14 @@ function adapt(input: RedisClient | RedisTokenStoreOptions): Send {
   if ((kind ?? 'node-redis') === 'node-redis' && hasMethod(client, 'sendCommand')) {
     return async (...args) => (client as NodeRedisClient).sendCommand(args);
   }
-  throw notAClient();
+  throw new TypeError(
+    'createRedisTokenStore: expected a node-redis (v4+) client, an ioredis (v5+) client, or { client, kind }',
+  );
 }
 
 function hasMethod(value: unknown, name: string): boolean {
   return typeof (value as Record<string, unknown> | null | undefined)?.[name] === 'function';
 }
-
-const notAClient = () =>
-  new TypeError(
-    'createRedisTokenStore: expected a node-redis (v4+) client, an ioredis (v5+) client, or { client, kind }',
-  );
 
 /** A reply as text (strings, or Buffers with some options); nil is `undefined`. */
 function text(reply: unknown): string | undefined {
