@@ -11,19 +11,13 @@ export interface CustomEnvironment {
 /** `'uat'`, `'production'`, or explicit URLs. */
 export type Environment = 'uat' | 'production' | CustomEnvironment;
 
-/**
- * The resolved URLs the client talks to (`apiBaseUrl` without a trailing slash).
- * @inline
- */
+/** The resolved URLs the client talks to (`apiBaseUrl` without a trailing slash). @inline */
 export type ResolvedEnvironment = Required<CustomEnvironment> & {
   /** `'uat'`, `'production'` or `'custom'`. */
   readonly name: string;
 };
 
-/**
- * The hosts of Unico's two environments (spec §1), deeply frozen: clients hold these objects.
- * For reference and for allow-listing egress.
- */
+/** Unico's two environments (spec §1), for reference and egress allow-lists; frozen: clients hold them. */
 export const ENVIRONMENTS: Readonly<Record<'uat' | 'production', ResolvedEnvironment>> = Object.freeze({
   uat: Object.freeze({
     name: 'uat',

@@ -131,10 +131,8 @@ export function createObserver(hooks: Hooks | undefined, logger: Logger | undefi
 
 export type Observer = NonNullable<ReturnType<typeof createObserver>>;
 
-function pick(headers: Headers, allowed: readonly string[]) {
-  return Object.fromEntries(
-    allowed.filter((name) => headers[name] !== undefined).map((n) => [n, headers[n]]),
-  );
+function pick(headers: Headers, names: readonly string[]) {
+  return Object.fromEntries(names.filter((name) => headers[name] !== undefined).map((n) => [n, headers[n]]));
 }
 
 /** `unico-idcloud/<version> <runtime>/<version>[ <app>/<version>]`. */

@@ -91,13 +91,12 @@ async function poll(
     // how the wait ends); a waiter that joins it polls again if it stops early.
     const timeoutMs = Math.min(600_000, Math.ceil(deadline.remainingMs()) + 1_000);
     const call = { imageKind, attemptTimeoutMs, requestId, timeoutMs, signal: deadline.signal };
-    const result = reader.getProcess(id, call);
-    current = { imageKind, result };
+    current = { imageKind, result: reader.getProcess(id, call) };
     polls.set(id, current);
     const done = () => {
       if (polls.get(id) === current) polls.delete(id);
     };
-    result.then(done, done);
+    current.result.then(done, done);
   }
   const result = await current.result;
   if (current.imageKind === options.imageKind) return result;
