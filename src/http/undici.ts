@@ -33,13 +33,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         };
         const fail = (err: unknown) => settle(() => reject(err));
         const onAbort = () => {
-          if (abort === undefined) {
-            // Still queued, nothing written: onConnect aborts it when the pool gets to it.
-            fail(new TransportError('connect', 'aborted before sending', signal.reason));
-          } else {
-            abort(signal.reason);
-            fail(signal.reason);
-          }
+          abort?.(signal.reason);
+          // Still queued, nothing written: onConnect aborts it when the pool gets to it.
+          const unsent = new TransportError('connect', 'aborted before sending', signal.reason);
+          fail(abort === undefined ? unsent : signal.reason);
         };
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });

@@ -53,14 +53,9 @@ export function decideTokenStep(attempt: TokenAttempt, state: TokenRefreshState)
           reason: reason === 'network' || reason === 'timeout' ? reason : 'rejected',
           cooldown: false,
         };
-  switch (attempt.kind) {
-    case 'token':
-      return { step: 'done' };
-    case 'unreadable':
-      return { step: 'fail', reason: 'invalid-response', cooldown: false };
-    case 'failed':
-      return retryOr(attempt.timedOut ? 'timeout' : 'network');
-  }
+  if (attempt.kind === 'token') return { step: 'done' };
+  if (attempt.kind === 'failed') return retryOr(attempt.timedOut ? 'timeout' : 'network');
+  if (attempt.kind !== 'answer') return { step: 'fail', reason: 'invalid-response', cooldown: false };
   const { status, unicoCode, retryAfterMs } = attempt;
   if (unicoCode !== undefined) {
     const cured = FRESH_ASSERTION_CODES.has(unicoCode);

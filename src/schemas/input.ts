@@ -5,12 +5,17 @@ import { checkImage, type ImageKind } from '../internal/image.js';
 import { lazy } from './lazy.js';
 
 // Runs with the raw issue, which still carries the input: tells "missing" from "wrong type".
-const expected =
-  (what: string) =>
-  (issue: { input?: unknown }): string =>
-    issue.input === undefined ? 'is required' : `must be ${what}`;
+function expected(what: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
+}
 const text = () => z.string({ error: expected('a string') });
 
+const isoDate = (value: string): boolean => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return date.toISOString().startsWith(value);
+};
 const notBlank = (v: string): boolean => v.trim().length > 0;
 
 // `zod/mini`: the same v4 core as `zod`, but a bundle carries only the checks used here.
@@ -34,7 +39,7 @@ const inputSchema = lazy(() => {
         z.refine((v) => !v.includes('  '), 'must not contain two consecutive spaces'),
       ),
       gender: z.optional(z.enum(['M', 'F'], { error: expected('"M" or "F"') })),
-      birthDate: z.optional(text().check(z.regex(z.regexes.date, 'must be a date as YYYY-MM-DD'))),
+      birthDate: z.optional(text().check(z.refine(isoDate, 'must be a date as YYYY-MM-DD'))),
       email: z.optional(z.email({ error: 'must be an e-mail address' })),
       phone: z.optional(
         text().check(
