@@ -1,6 +1,7 @@
 import { TokenError } from '../errors.js';
 import { parseRetryAfter } from '../http/retry.js';
 import type { Transport } from '../http/transport.js';
+import { parseJson } from '../internal/json.js';
 import { scrubText } from '../internal/redact.js';
 import type { TokenAttempt } from '../policy/token.js';
 import { tokenErrorSchema, tokenResponseSchema } from '../schemas/token.js';
@@ -35,12 +36,7 @@ export async function exchangeAssertion(
   });
   const date = Date.parse(res.headers['date'] ?? '');
   const serverDateMs = Number.isNaN(date) ? undefined : date;
-  let json: unknown;
-  try {
-    json = JSON.parse(res.body);
-  } catch {
-    // not JSON: both schemas below refuse `undefined`
-  }
+  const json = parseJson(res.body);
 
   if (res.status >= 200 && res.status < 300) {
     const parsed = tokenResponseSchema.safeParse(json);

@@ -10,6 +10,7 @@ import {
 import { parseRetryAfter } from '../http/retry.js';
 import { provablyUnsent, type Transport, type TransportResponse } from '../http/transport.js';
 import type { ImageKind } from '../internal/image.js';
+import { parseJson } from '../internal/json.js';
 import { scrubText } from '../internal/redact.js';
 import { sleep, startAttempt } from '../internal/signal.js';
 import { type AttemptOutcome, type CallState, nextStep } from '../policy/call.js';
@@ -183,12 +184,4 @@ function decodeSuccess(response: TransportResponse, imageKind: ImageKind, reques
       : decodeProcessBody(json, imageKind, requestId);
   if (!decoded.ok) throw new InvalidResponseError(response.status, decoded.issues, { requestId });
   return decoded.result;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
