@@ -33,7 +33,7 @@ const client = new IdCloudClient({
 const input = {
   useCase: 'onboarding',
   subject: { code: '11144477735', name: 'Luke Skywalker' },
-  imageBase64: 'eyJ' + 'a'.repeat(1000) + '.x.y',
+  imageBase64: `eyJ${'a'.repeat(1000)}.x.y`,
 };
 for (let i = 0; i < 20000; i++) await client.createProcess(input);
 const res = [];
