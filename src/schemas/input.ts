@@ -143,8 +143,9 @@ function bodyWith(head: string, image: string, kind: ImageKind): Uint8Array<Arra
   const prefix = encoder.encode(`${open}"`);
   const size = prefix.length + image.length + 2;
   const NodeBuffer = globalThis.Buffer;
-  // On Node, not zero-filled (~0.4 ms for 1 MB): every byte is written below.
-  const body = NodeBuffer === undefined ? new Uint8Array(size) : NodeBuffer.allocUnsafeSlow(size);
+  // On Node, not zero-filled (~0.4 ms for 1 MB; every byte is written below), and small bodies come
+  // from Node's buffer pool (~1 µs less per 1 KB call than a buffer of their own).
+  const body = NodeBuffer === undefined ? new Uint8Array(size) : NodeBuffer.allocUnsafe(size);
   body.set(prefix, 0);
   if (NodeBuffer === undefined) encoder.encodeInto(image, body.subarray(prefix.length));
   else (body as Buffer).write(image, prefix.length, 'latin1');
