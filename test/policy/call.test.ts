@@ -214,3 +214,50 @@ describe('call policy: the decision table', () => {
     expect(documented).toEqual(ROWS.map(([name, , , post, read]) => [name, post, read]));
   });
 });
+
+// The edges of each rule (from the mutation run on src/policy: each case fails on a boundary moved).
+describe('call policy: boundaries', () => {
+  it('treats 299 as success and 300 as an API error', () => {
+    expect(show(nextStep(response(299), base))).toBe('return');
+    expect(show(nextStep(response(300), base))).toBe('ERR_API 300');
+  });
+
+  it('treats exactly 500 as a server error, like 503', () => {
+    expect(show(nextStep(response(500), base))).toBe('ERR_OUTCOME_UNKNOWN server-error 500');
+    expect(show(nextStep(response(500), { ...base, retryMaybeSent: true }))).toMatch(/^retry outcome-unknown /);
+  });
+
+  it('refreshes the token on 403 only with the token codes 10501 and 10502', () => {
+    expect(show(nextStep(response(403, { unicoCode: '10501' }), base))).toBe('retry token-rejected 0');
+    expect(show(nextStep(response(403, { unicoCode: '10201' }), base))).toBe('ERR_API 403');
+    expect(show(nextStep(response(403), base))).toBe('ERR_API 403');
+    expect(show(nextStep(response(404, { unicoCode: '10501' }), base))).toBe('ERR_API 404');
+  });
+
+  it('waits a Retry-After of exactly MAX_WAIT_MS', () => {
+    const state = { ...base, remainingMs: 600_000 };
+    expect(show(nextStep(response(429, { retryAfterMs: MAX_WAIT_MS }), state))).toBe(
+      `retry rate-limited ${MAX_WAIT_MS}`,
+    );
+  });
+
+  it('does not retry when the wait would use up exactly the time left', () => {
+    const outcome = response(429, { retryAfterMs: 1_000 });
+    expect(nextStep(outcome, { ...base, remainingMs: 1_000 }).do).toBe('throw');
+    expect(nextStep(outcome, { ...base, remainingMs: 1_001 }).do).toBe('retry');
+  });
+
+  it('names the budget that ran out: the attempt timeout or the call timeout', () => {
+    const budget = (stop: 'attempt-timeout' | 'call-timeout') => {
+      const step = nextStep(failure(false, stop), { ...base, timeoutMs: 30_000, attemptTimeoutMs: 25_000 });
+      return step.do === 'throw' ? (step.error as unknown as { timeoutMs: number }).timeoutMs : undefined;
+    };
+    expect(budget('attempt-timeout')).toBe(25_000);
+    expect(budget('call-timeout')).toBe(30_000);
+  });
+
+  it('says in the network error what failed', () => {
+    const step = nextStep(failure(false), { ...base, maxRetries: 0 });
+    expect(step.do === 'throw' && step.error.message).toBe('Could not send the request to Unico: socket');
+  });
+});

@@ -147,3 +147,18 @@ describe('decideTokenStep', () => {
     expect(TOKEN_REJECTION_COOLDOWN_MS).toBe(60_000);
   });
 });
+
+// The edges (from the mutation run on src/policy: each case fails on a boundary moved).
+describe('token policy: boundaries', () => {
+  it('retries exactly 500 as a server error, and a 499 is a rejection', () => {
+    expect(decideTokenStep(answer(500, undefined, 100), state())).toEqual(retry('server-error', 100));
+    expect(decideTokenStep(answer(499), state())).toEqual(fail('rejected', true));
+  });
+
+  it('does not retry when the wait would use up exactly the time left', () => {
+    expect(decideTokenStep(answer(503, undefined, 1_000), state({ remainingMs: 1_000 })).step).toBe('fail');
+    expect(decideTokenStep(answer(503, undefined, 1_000), state({ remainingMs: 1_001 }))).toEqual(
+      retry('server-error', 1_000),
+    );
+  });
+});
