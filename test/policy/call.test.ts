@@ -222,9 +222,11 @@ describe('call policy: boundaries', () => {
     expect(show(nextStep(response(300), base))).toBe('ERR_API 300');
   });
 
-  it('treats exactly 500 as a server error, like 503', () => {
+  it('treats exactly 500 as a server error', () => {
     expect(show(nextStep(response(500), base))).toBe('ERR_OUTCOME_UNKNOWN server-error 500');
-    expect(show(nextStep(response(500), { ...base, retryMaybeSent: true }))).toMatch(/^retry outcome-unknown /);
+    expect(show(nextStep(response(500), { ...base, retryMaybeSent: true }))).toMatch(
+      /^retry outcome-unknown /,
+    );
   });
 
   it('refreshes the token on 403 only with the token codes 10501 and 10502', () => {
