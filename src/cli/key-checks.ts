@@ -51,7 +51,8 @@ export async function checkPrivateKey(source: Credentials['privateKey']): Promis
     const fix = KEY_FIXES.find(([pattern]) => pattern.test(imported.issue.message))?.[1];
     return { check: fail(KEY, message, fix ?? 'use the private key Unico issued with the service account') };
   }
-  const format = /-----BEGIN RSA PRIVATE KEY-----/.test(pem) ? 'PKCS#1' : 'PKCS#8';
+  // The armour label names the format: "RSA PRIVATE KEY" is PKCS#1, "PRIVATE KEY" PKCS#8.
+  const format = /BEGIN RSA PRIVATE/.test(pem) ? 'PKCS#1' : 'PKCS#8';
   const bits = (imported.key as KeyObject).asymmetricKeyDetails?.modulusLength;
   const escaped = /\\n/.test(pem) ? ', literal \\n turned into line breaks (as the SDK does)' : '';
   return { check: ok(KEY, `RSA ${bits ?? '?'}-bit private key, ${format} PEM${escaped}`), key: imported.key };
