@@ -15,7 +15,8 @@ export default defineConfig({
       'test/testing/**',
     ],
     setupFiles: ['test/helpers/setup.ts'],
-    testTimeout: 20_000,
+    // Instrumented code runs several times slower (the 131,000-check image test above all).
+    testTimeout: 60_000,
     hookTimeout: 30_000,
   },
 });
