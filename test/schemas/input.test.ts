@@ -1,6 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FieldIssue } from '../../src/errors.js';
-import { type PreparedRequest, prepareCreateProcess } from '../../src/schemas/input.js';
+import type { PreparedRequest } from '../../src/schemas/input.js';
+
+// A fresh module for each test: the schema is built on first use and then cached, so without this
+// only the file's first test would build it, and mutation testing (per-test coverage) would run
+// only that test against a mutant in the schema's rules and messages.
+let prepareCreateProcess: typeof import('../../src/schemas/input.js').prepareCreateProcess;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ prepareCreateProcess } = await import('../../src/schemas/input.js'));
+});
 
 /** The request body is UTF-8 bytes; the tests read it back as text. */
 const utf8 = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -269,6 +278,12 @@ describe('prepareCreateProcess: field errors', () => {
       'subject.birthDate',
       { birthDate: '2000-05-20T00:00:00Z' },
       'a timestamp',
+      /^must be a date as YYYY-MM-DD$/,
+    ],
+    [
+      'subject.birthDate',
+      { birthDate: '2000-05-20T00:00' },
+      'a date and time (the start of its own ISO text)',
       /^must be a date as YYYY-MM-DD$/,
     ],
     ['subject.birthDate', { birthDate: 20000520 }, 'a number', /^must be a string$/],
