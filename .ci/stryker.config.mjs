@@ -1,6 +1,10 @@
 // Mutation testing (`npm run mutation`): how many small, realistic bugs planted in the SDK's core the
 // unit suite catches. Results: .tmp/mutation/ (HTML + JSON); docs/testing.md explains how to read
 // them and lists the survivors.
+// STRYKER_OUT and STRYKER_TMP let several folders run at once (.ci/mutation-by-folder.sh --parallel):
+// each run then has its own sandbox and reports.
+const out = process.env.STRYKER_OUT ?? '.tmp/mutation';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -26,12 +30,12 @@ export default {
   // A re-run tests again only the mutants whose code or covering tests changed since the last one.
   incremental: true,
   incrementalFile: '.tmp/mutation/incremental.json',
-  tempDirName: '.tmp/stryker',
+  tempDirName: process.env.STRYKER_TMP ?? '.tmp/stryker',
   ignorePatterns: ['dist', 'coverage', 'docs/api', 'bench/results', '.scratch', '.tmp'],
   cleanTempDir: 'always',
   reporters: ['clear-text', 'progress', 'json', 'html'],
-  jsonReporter: { fileName: '.tmp/mutation/mutation.json' },
-  htmlReporter: { fileName: '.tmp/mutation/index.html' },
+  jsonReporter: { fileName: `${out}/mutation.json` },
+  htmlReporter: { fileName: `${out}/index.html` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 90, low: 85, break: null },
 };

@@ -20,6 +20,10 @@ describe('scrubText', () => {
     expect(scrubText('Lia is at li', ['Li', 'li'])).toBe('Lia is at li');
   });
 
+  it('scrubs a known value of exactly three characters, such as a short name', () => {
+    expect(scrubText('Nome Han não confere', ['Han'])).toBe('Nome [redacted] não confere');
+  });
+
   it('applies known values only when given', () => {
     expect(scrubText('Maria da Silva')).toBe('Maria da Silva');
   });
