@@ -33,10 +33,11 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         };
         const fail = (err: unknown) => settle(() => reject(err));
         const onAbort = () => {
-          abort?.(signal.reason);
+          // Settled first: aborting the request calls onError at once, which would replace the reason.
           // Still queued, nothing written: onConnect aborts it when the pool gets to it.
           const unsent = new TransportError('connect', 'aborted before sending', signal.reason);
           fail(abort === undefined ? unsent : signal.reason);
+          abort?.(signal.reason);
         };
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
@@ -50,8 +51,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
             if (settled) return abortRequest(signal.reason);
             abort = abortRequest;
           },
+          // A 1xx response's headers, if any reach here, are replaced by the final response's.
           onHeaders(statusCode, rawHeaders) {
-            if (statusCode < 200) return true;
             status = statusCode;
             headers = parseHeaders(rawHeaders as unknown as Buffer[]);
             return true;
