@@ -22,7 +22,7 @@ async function serve(fault: Parameters<typeof startFaultServer>[0]): Promise<Fau
 
 function transport(dispatcher?: Dispatcher) {
   const t = createUndiciTransport({ dispatcher });
-  cleanup.push(() => t.close());
+  cleanup.push(async () => t.close?.());
   return t;
 }
 
@@ -47,7 +47,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 describe('createUndiciTransport', () => {
   it('sends method, path with query, headers and body; returns status, lower-case headers and the body', async () => {
-    let seen: { method?: string; url?: string; id?: string; body?: string } = {};
+    let seen: Record<string, string | undefined> = {};
     const server = await serve((req, res, body) => {
       seen = { method: req.method, url: req.url, id: req.headers['x-request-id'] as string, body };
       res.writeHead(201, { 'X-Custom': 'Yes', 'content-type': 'application/json' });
