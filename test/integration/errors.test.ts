@@ -257,9 +257,11 @@ describe('errors raised by createProcess', () => {
     const controller = new AbortController();
     const pending = client.createProcess(inputFor(VERIFIED, PNG), { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 500));
-    controller.abort();
+    const why = new Error('user left');
+    controller.abort(why);
     const err = await rejectionOf(pending);
     expect(err).toMatchObject({ code: 'ERR_ABORTED', requestSent: true });
+    expect(err.cause).toBe(why); // the caller's own reason, not a transport message
     expect(faults.hits.filter((path) => path.startsWith('/processes'))).toHaveLength(1);
   });
 
