@@ -167,6 +167,95 @@ describe('createFetchTransport', () => {
     });
   });
 
+  it('looks for a connect code at most four causes deep, and stops at a cycle or a null cause', async () => {
+    const refused = () => Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    const wrap = (inner: unknown, times: number): unknown =>
+      times === 0 ? inner : new TypeError('fetch failed', { cause: wrap(inner, times - 1) });
+    const classify = async (thrown: unknown) =>
+      rejection(createFetchTransport({ fetch: () => Promise.reject(thrown) }).request(request('http://x')));
+    expect(await classify(wrap(refused(), 3))).toMatchObject({ phase: 'connect' }); // the 4th object
+    expect(await classify(wrap(refused(), 4))).toMatchObject({ phase: 'exchange' }); // the 5th: not read
+    const cyclic = new TypeError('fetch failed');
+    Object.assign(cyclic, { cause: cyclic });
+    expect(await classify(cyclic)).toMatchObject({
+      phase: 'exchange',
+      message: 'connection lost (TypeError)',
+    });
+    expect(await classify(Object.assign(new Error('x'), { cause: null }))).toMatchObject({
+      phase: 'exchange',
+    });
+    // Only a string message names the Deno phase.
+    const notText = Object.assign(new Error('x'), { message: ['client error (Connect)'] });
+    expect(await classify(notText)).toMatchObject({ phase: 'exchange' });
+  });
+
+  it('names an unclassified failure only by a short code or type name, else "unknown"', async () => {
+    const classify = async (thrown: unknown) =>
+      rejection(createFetchTransport({ fetch: () => Promise.reject(thrown) }).request(request('http://x')));
+    const named = (fields: Record<string, unknown>) => Object.assign(Object.create(null), fields);
+    expect(await classify(named({ code: 'UND_ERR_SOCKET' }))).toMatchObject({
+      message: 'connection lost (UND_ERR_SOCKET)',
+    });
+    // A code with text around it, or too long, is not echoed: the type name is used instead.
+    expect(await classify(named({ code: 'E_X token=abc', name: 'SocketError' }))).toMatchObject({
+      message: 'connection lost (SocketError)',
+    });
+    expect(await classify(named({ code: 'x token=abc', name: 'SocketError' }))).toMatchObject({
+      message: 'connection lost (SocketError)',
+    });
+    expect(await classify(named({ code: 'E'.repeat(65), name: 'SocketError' }))).toMatchObject({
+      message: 'connection lost (SocketError)',
+    });
+    for (const name of ['Bad name', 'x token=abc', ' Name', 'Name ', 'N'.repeat(65), 42, undefined]) {
+      expect(await classify(named({ name }))).toMatchObject({ message: 'connection lost (unknown)' });
+    }
+    expect(await classify(null)).toMatchObject({ message: 'connection lost (unknown)' });
+  });
+
+  it('refuses by Content-Length before reading, and accepts exactly the cap', async () => {
+    const never = () => new ReadableStream<Uint8Array>({ pull: () => new Promise(() => undefined) });
+    const answer = (body: BodyInit | null, length: string) =>
+      createFetchTransport({
+        fetch: async () => new Response(body, { status: 200, headers: { 'content-length': length } }),
+      });
+    // A body that never ends: only the header check can answer.
+    const early = await rejection(
+      answer(never(), '101').request(request('http://x', { maxResponseBytes: 100 })),
+    );
+    expect(early).toMatchObject({ phase: 'exchange', message: 'response body larger than 100 bytes' });
+    const noBody = await rejection(
+      answer(null, '101').request(request('http://x', { maxResponseBytes: 100 })),
+    );
+    expect(noBody).toMatchObject({ message: 'response body larger than 100 bytes' });
+    const exact = await answer('x'.repeat(100), '100').request(
+      request('http://x', { maxResponseBytes: 100 }),
+    );
+    expect(exact.body).toHaveLength(100);
+    // Streamed without a length: exactly the cap passes, one byte more does not.
+    const streamed = (size: number) =>
+      createFetchTransport({
+        fetch: async () =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              start(c) {
+                c.enqueue(new Uint8Array(size).fill(0x61));
+                c.close();
+              },
+            }),
+          ),
+      }).request(request('http://x', { maxResponseBytes: 100 }));
+    expect((await streamed(100)).body).toHaveLength(100);
+    expect(await rejection(streamed(101))).toMatchObject({ message: 'response body larger than 100 bytes' });
+  });
+
+  it('leaves no abort listener on the caller’s signal after a request', async () => {
+    const { getEventListeners } = await import('node:events');
+    const controller = new AbortController();
+    const transport = createFetchTransport({ fetch: async () => new Response('{"ok":true}') });
+    await transport.request(request('http://x', { signal: controller.signal }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('rethrows the signal reason when aborted before, during the wait and while reading the body', async () => {
     const reason = new Error('stop');
     const transport = createFetchTransport();

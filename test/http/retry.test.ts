@@ -58,6 +58,7 @@ describe('parseRetryAfter', () => {
     ['30', 30_000],
     [' 3 ', 3_000],
     ['1.5', 1_500],
+    ['1.25', 1_250],
     ['60', 60_000],
   ])('reads delta-seconds %j as %i ms', (value, ms) => {
     expect(parseRetryAfter(value, now)).toBe(ms);
@@ -79,6 +80,10 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Thu, 02 Jan 2025 00:00:00 GMT', now)).toBe(86_400_000);
   });
 
+  it('reads the asctime form of an HTTP-date (no comma)', () => {
+    expect(parseRetryAfter('Wed Jan  1 00:00:30 2025', now)).toBe(30_000);
+  });
+
   it('reads an HTTP-date in the past as no wait at all', () => {
     expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
   });
@@ -98,7 +103,7 @@ describe('parseRetryAfter', () => {
   );
 
   // Regression: V8's lenient Date.parse read these as past dates, i.e. "retry now".
-  it.each(['-1', 'abc 12'])('returns undefined for the malformed value %j instead of 0', (value) => {
+  it.each(['-1', 'abc 12', 'x Wed, 01 Jan 2025 00:00:20 GMT'])('returns undefined for the malformed value %j instead of 0', (value) => {
     expect(parseRetryAfter(value, now)).toBeUndefined();
   });
 });
