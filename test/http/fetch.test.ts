@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFetchTransport } from '../../src/http/fetch.js';
 import { TransportError, type TransportRequest } from '../../src/http/transport.js';
@@ -249,7 +250,6 @@ describe('createFetchTransport', () => {
   });
 
   it('leaves no abort listener on the caller’s signal after a request', async () => {
-    const { getEventListeners } = await import('node:events');
     const controller = new AbortController();
     const transport = createFetchTransport({ fetch: async () => new Response('{"ok":true}') });
     await transport.request(request('http://x', { signal: controller.signal }));
