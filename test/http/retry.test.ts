@@ -103,7 +103,10 @@ describe('parseRetryAfter', () => {
   );
 
   // Regression: V8's lenient Date.parse read these as past dates, i.e. "retry now".
-  it.each(['-1', 'abc 12', 'x Wed, 01 Jan 2025 00:00:20 GMT'])('returns undefined for the malformed value %j instead of 0', (value) => {
-    expect(parseRetryAfter(value, now)).toBeUndefined();
-  });
+  it.each(['-1', 'abc 12', 'x Wed, 01 Jan 2025 00:00:20 GMT'])(
+    'returns undefined for the malformed value %j instead of 0',
+    (value) => {
+      expect(parseRetryAfter(value, now)).toBeUndefined();
+    },
+  );
 });
