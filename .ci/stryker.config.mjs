@@ -27,6 +27,8 @@ export default {
   // Real sockets and real waits (Retry-After rows): give slow mutants room before calling them timeouts.
   timeoutMS: 15_000,
   timeoutFactor: 2,
+  // The whole suite once with coverage: ~80 s idle, over 5 min (the default limit) at load 8.
+  dryRunTimeoutMinutes: 20,
   // A re-run tests again only the mutants whose code or covering tests changed since the last one.
   incremental: true,
   incrementalFile: '.tmp/mutation/incremental.json',
