@@ -1,12 +1,13 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFetchTransport } from '../../src/http/fetch.js';
-import { TransportError, type TransportRequest } from '../../src/http/transport.js';
+import { TransportError } from '../../src/http/transport.js';
 import { AbortedError, IdCloudClient, NetworkError, OutcomeUnknownError } from '../../src/index.js';
 import { createSamplePng, SCENARIOS } from '../../src/testing/index.js';
 import { closeAfterTest, inputFor, setup } from '../helpers/emulator.js';
 import { closedPort, type FaultServer, startFaultServer } from '../helpers/fault-server.js';
 import { faults, startScriptedServer } from '../helpers/scripted-server.js';
+import { rejection, request } from '../helpers/transport.js';
 
 const servers: FaultServer[] = [];
 afterEach(async () => {
@@ -17,26 +18,6 @@ async function serve(fault: Parameters<typeof startFaultServer>[0]): Promise<Fau
   const server = await startFaultServer(fault);
   servers.push(server);
   return server;
-}
-
-const request = (url: string, overrides: Partial<TransportRequest> = {}): TransportRequest => ({
-  method: 'POST',
-  url,
-  headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' },
-  body: '{"hello":"world"}',
-  signal: new AbortController().signal,
-  maxResponseBytes: 1024 * 1024,
-  ...overrides,
-});
-
-/** Awaits a promise that must reject, and returns what it rejected with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('createFetchTransport', () => {

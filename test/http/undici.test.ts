@@ -2,9 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransportError, type TransportRequest } from '../../src/http/transport.js';
+import { TransportError } from '../../src/http/transport.js';
 import { createUndiciTransport } from '../../src/http/undici.js';
 import { closedPort, type FaultServer, startFaultServer } from '../helpers/fault-server.js';
+import { rejection, request } from '../helpers/transport.js';
 
 // The default transport on its own, against a real loopback server: what it sends, what it returns,
 // and which failures it may call "provably unsent" (phase 'connect').
@@ -24,25 +25,6 @@ function transport(dispatcher?: Dispatcher) {
   const t = createUndiciTransport({ dispatcher });
   cleanup.push(async () => t.close?.());
   return t;
-}
-
-const request = (url: string, overrides: Partial<TransportRequest> = {}): TransportRequest => ({
-  method: 'POST',
-  url,
-  headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' },
-  body: '{"hello":"world"}',
-  signal: new AbortController().signal,
-  maxResponseBytes: 1024 * 1024,
-  ...overrides,
-});
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('createUndiciTransport', () => {

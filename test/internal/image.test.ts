@@ -280,8 +280,16 @@ describe.each([
 
   it.each([
     ['"=" in the middle', `${flat.slice(0, 20)}=${flat.slice(21)}`, /unexpected character at position 20$/],
-    ['three "="', `${flat.slice(0, -4)}A===`, new RegExp(`unexpected character at position ${flat.length - 3}$`)],
-    ['data after "=="', `${flat.slice(0, -4)}AA=A`, new RegExp(`unexpected character at position ${flat.length - 1}$`)],
+    [
+      'three "="',
+      `${flat.slice(0, -4)}A===`,
+      new RegExp(`unexpected character at position ${flat.length - 3}$`),
+    ],
+    [
+      'data after "=="',
+      `${flat.slice(0, -4)}AA=A`,
+      new RegExp(`unexpected character at position ${flat.length - 1}$`),
+    ],
     ['padding missing', flat.slice(0, -2), /length is not a multiple of 4/],
     ['one byte over 800 KB', imageB64(JPEG_HEADER, MAX_PLAIN_IMAGE_BYTES + 1), /^decodes to 819201 bytes/],
   ])('rejects %s', (_what, image, message) => {
