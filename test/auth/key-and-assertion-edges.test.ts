@@ -1,5 +1,5 @@
-// Edge cases of key import, assertion signing and the token exchange: exact messages users see,
-// PEM quirks from environment variables, the WebCrypto path's PKCS#1 wrapping, and retry state.
+// Edge cases of key import and assertion signing: exact messages users see, PEM quirks from
+// environment variables, and the WebCrypto path's PKCS#1 wrapping.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -14,10 +14,7 @@ import {
   KeyImportError,
   loadNodeCrypto,
 } from '../../src/auth/private-key.js';
-import { exchangeAssertion } from '../../src/auth/token-exchange.js';
-import { createTokenFetcher } from '../../src/auth/token-provider.js';
-import { TokenError } from '../../src/errors.js';
-import type { Transport, TransportRequest } from '../../src/http/transport.js';
+import { rejection } from '../helpers/transport.js';
 
 let rsa: KeyObject;
 let pkcs1: string;
@@ -32,6 +29,7 @@ beforeAll(() => {
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 const claims = {
@@ -40,15 +38,6 @@ const claims = {
   issuedAt: 1_700_000_000,
   lifetimeSeconds: 300,
 };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
 
 function issue(input: unknown, nodeCrypto?: null): string {
   const result = nodeCrypto === null ? importPrivateKey(input, null) : importPrivateKey(input);
@@ -285,170 +274,5 @@ describe('signing with a deferred (WebCrypto) key', () => {
       'the private key is a 400-bit RSA key; RS256 needs at least 2048 bits',
     );
     expect((err as Error).cause).toBeInstanceOf(KeyImportError);
-  });
-});
-
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | Error | string;
-
-function scripted(replies: Reply[], onRequest?: (n: number) => void): Transport & { assertions: string[] } {
-  const assertions: string[] = [];
-  return {
-    assertions,
-    async request(req: TransportRequest) {
-      assertions.push(new URLSearchParams(String(req.body)).get('assertion') ?? '');
-      onRequest?.(assertions.length);
-      const reply = replies.shift() ?? { status: 200, body: { access_token: 'tok', expires_in: 3600 } };
-      if (typeof reply === 'string' || reply instanceof Error) throw reply;
-      return { status: reply.status, headers: reply.headers ?? {}, body: JSON.stringify(reply.body ?? {}) };
-    },
-  };
-}
-
-const exchange = (reply: Reply) =>
-  exchangeAssertion(
-    scripted([reply]),
-    'https://id.example.com/oauth2/token',
-    'jwt',
-    new AbortController().signal,
-  );
-
-describe('token exchange outcomes', () => {
-  it.each([
-    [
-      { status: 401, body: { error: 'server_error', error_description: 'Falha 1.2.18' } },
-      'HTTP 401, Unico code 1.2.18',
-    ],
-    [
-      { status: 400, body: { error: 'invalid_grant', error_description: 'no code here' } },
-      'HTTP 400, invalid_grant',
-    ],
-    [{ status: 500, body: {} }, 'HTTP 500, no error code'],
-  ])('names the rejection: %o', async (reply, detail) => {
-    const outcome = await exchange(reply);
-    if (outcome.ok) throw new Error('expected a failure');
-    expect(outcome.error.message).toBe(`Token request failed (${detail})`);
-  });
-
-  it('lists every unusable field of a success body, or "body" when it is not an object', async () => {
-    const missing = await exchange({ status: 200, body: { token_type: 'Bearer' } });
-    if (missing.ok) throw new Error('expected a failure');
-    expect(missing.error.message).toBe('Token endpoint returned an unusable body (access_token, expires_in)');
-    expect(missing.attempt).toEqual({ kind: 'unreadable' });
-    const notObject = await exchange({ status: 200, body: ['x'] });
-    if (notObject.ok) throw new Error('expected a failure');
-    expect(notObject.error.message).toBe('Token endpoint returned an unusable body (body)');
-  });
-});
-
-function fetcher(transport: Transport, key: unknown = rsa, maxRetries = 2, timeoutMs = 120_000) {
-  return createTokenFetcher({
-    transport,
-    tokenUrl: 'https://id.example.com/oauth2/token',
-    issuer: 'acct@tenant.iam.acesso.io',
-    audience: 'https://id.example.com',
-    key: key as KeyObject,
-    timeoutMs,
-    maxRetries,
-  });
-}
-
-const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString());
-const unico = (code: string, headers?: Record<string, string>) => ({
-  status: 401,
-  body: { error: 'server_error', error_description: `Falha na autenticação ${code}` },
-  ...(headers ? { headers } : {}),
-});
-const go = (fetch: ReturnType<typeof fetcher>) => fetch(new AbortController().signal);
-
-describe('token fetcher state', () => {
-  it('names a key jose cannot sign with without quoting its error', async () => {
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const err = await rejection(go(fetcher(scripted([]), ec)));
-    expect(err).toBeInstanceOf(TokenError);
-    expect((err as Error).message).toBe('Could not sign the client assertion: the key could not sign');
-  });
-
-  it('names a non-Error thrown by the transport as an unknown error', async () => {
-    const err = await rejection(go(fetcher(scripted(['boom']), rsa, 0)));
-    expect((err as Error).message).toBe('Token endpoint unreachable (unknown error from the transport)');
-  });
-
-  it('still retries with a fresh assertion after a transient retry', async () => {
-    const transport = scripted([{ status: 503 }, unico('1.2.4')]);
-    expect((await go(fetcher(transport))).accessToken).toBe('tok');
-    expect(transport.assertions).toHaveLength(3);
-  });
-
-  it('does not count the fresh-assertion retry against maxRetries', async () => {
-    const transport = scripted([unico('1.2.7'), { status: 503 }]);
-    expect((await go(fetcher(transport, rsa, 1))).accessToken).toBe('tok');
-    expect(transport.assertions).toHaveLength(3);
-  });
-
-  it('sends nothing more once the caller aborts during a retry wait', async () => {
-    const controller = new AbortController();
-    const reason = new Error('closed');
-    const transport = scripted([{ status: 503, headers: { 'retry-after': '60' } }], () =>
-      setTimeout(() => controller.abort(reason), 0),
-    );
-    const err = await rejection(fetcher(transport)(controller.signal));
-    expect(err).toBe(reason);
-    expect(transport.assertions).toHaveLength(1);
-  });
-
-  it('keeps the learned clock skew when a later answer has no Date header', async () => {
-    const serverNow = Date.now() + 3_600_000;
-    const transport = scripted([
-      { status: 503, headers: { date: new Date(serverNow).toUTCString() } },
-      { status: 503 },
-    ]);
-    await go(fetcher(transport));
-    expect(transport.assertions).toHaveLength(3);
-    expect(Math.abs(payloadOf(transport.assertions[2] ?? '').iat * 1000 - serverNow)).toBeLessThan(60_000);
-  });
-
-  it.each([
-    [1_000, 0],
-    [2_000, 0],
-    [3_000, 3],
-  ])('corrects the clock only for a skew above 2 s (server %i ms ahead)', async (aheadMs, shift) => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(1_700_000_000_000);
-    const transport = scripted([
-      { ...unico('1.2.4', { date: new Date(1_700_000_000_000 + aheadMs).toUTCString() }) },
-    ]);
-    await go(fetcher(transport));
-    expect(payloadOf(transport.assertions[1] ?? '').iat).toBe(1_700_000_000 + shift);
-  });
-
-  it('keeps assertion lifetimes distinct and within 120..900 s within one second', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(1_700_000_000_000);
-    vi.spyOn(Math, 'random').mockReturnValue(0);
-    const transport = scripted([unico('1.2.7')]);
-    await go(fetcher(transport));
-    const lifetimes = transport.assertions.map((a) => payloadOf(a).exp - payloadOf(a).iat);
-    expect(new Set(lifetimes).size).toBe(2);
-    for (const l of lifetimes) expect(l >= 120 && l <= 900).toBe(true);
-  });
-
-  it('leaves no timer running once a token is fetched', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    expect((await go(fetcher(scripted([])))).accessToken).toBe('tok');
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it('fails at once during the cooldown after a rejection, and tries again when it ends', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(1_700_000_000_000);
-    const transport = scripted([unico('1.2.18')]);
-    const fetch = fetcher(transport);
-    const first = await rejection(go(fetch));
-    vi.setSystemTime(1_700_000_060_000 - 1);
-    expect(await rejection(go(fetch))).toBe(first);
-    expect(transport.assertions).toHaveLength(1);
-    vi.setSystemTime(1_700_000_060_000);
-    expect((await go(fetch)).accessToken).toBe('tok');
-    expect(transport.assertions).toHaveLength(2);
   });
 });

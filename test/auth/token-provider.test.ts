@@ -1,15 +1,21 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { exchangeAssertion } from '../../src/auth/token-exchange.js';
 import { createTokenFetcher } from '../../src/auth/token-provider.js';
 import { TokenError } from '../../src/errors.js';
 import { type Transport, TransportError, type TransportRequest } from '../../src/http/transport.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | Error;
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | Error | string;
 
-/** A transport that answers from a script and records the assertions it was sent. */
-function scripted(replies: Reply[]): Transport & { assertions: string[] } {
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** A transport that answers from a script (a string or Error is thrown) and records the assertions. */
+function scripted(replies: Reply[], onRequest?: (n: number) => void): Transport & { assertions: string[] } {
   const assertions: string[] = [];
   return {
     assertions,
@@ -17,24 +23,28 @@ function scripted(replies: Reply[]): Transport & { assertions: string[] } {
       assertions.push(
         new URLSearchParams(typeof req.body === 'string' ? req.body : '').get('assertion') ?? '',
       );
+      onRequest?.(assertions.length);
       const reply = replies.shift() ?? { status: 200, body: { access_token: 'tok', expires_in: 3600 } };
-      if (reply instanceof Error) throw reply;
+      if (typeof reply === 'string' || reply instanceof Error) throw reply;
       return { status: reply.status, headers: reply.headers ?? {}, body: JSON.stringify(reply.body ?? {}) };
     },
   };
 }
 
-function fetcher(transport: Transport, overrides: { maxRetries?: number; timeoutMs?: number } = {}) {
+function fetcher(
+  transport: Transport,
+  overrides: { maxRetries?: number; timeoutMs?: number; key?: KeyObject } = {},
+) {
   const fetch = createTokenFetcher({
     transport,
     tokenUrl: 'https://id.example.com/oauth2/token',
     issuer: 'acct@tenant.iam.acesso.io',
     audience: 'https://id.example.com',
-    key: privateKey,
+    key: overrides.key ?? privateKey,
     timeoutMs: overrides.timeoutMs ?? 5_000,
     maxRetries: overrides.maxRetries ?? 2,
   });
-  return () => fetch(new AbortController().signal);
+  return (signal = new AbortController().signal) => fetch(signal);
 }
 
 const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString());
@@ -162,5 +172,140 @@ describe('token fetcher', () => {
     };
     const err = await tokenError(fetcher(hanging, { timeoutMs: 50 })());
     expect(err.reason).toBe('timeout');
+  });
+});
+
+describe('token exchange outcomes', () => {
+  const exchange = (reply: Reply) =>
+    exchangeAssertion(
+      scripted([reply]),
+      'https://id.example.com/oauth2/token',
+      'jwt',
+      new AbortController().signal,
+    );
+
+  it.each([
+    [
+      { status: 401, body: { error: 'server_error', error_description: 'Falha 1.2.18' } },
+      'HTTP 401, Unico code 1.2.18',
+    ],
+    [
+      { status: 400, body: { error: 'invalid_grant', error_description: 'no code here' } },
+      'HTTP 400, invalid_grant',
+    ],
+    [{ status: 500, body: {} }, 'HTTP 500, no error code'],
+  ])('names the rejection: %o', async (reply, detail) => {
+    const outcome = await exchange(reply);
+    if (outcome.ok) throw new Error('expected a failure');
+    expect(outcome.error.message).toBe(`Token request failed (${detail})`);
+  });
+
+  it('lists every unusable field of a success body, or "body" when it is not an object', async () => {
+    const missing = await exchange({ status: 200, body: { token_type: 'Bearer' } });
+    if (missing.ok) throw new Error('expected a failure');
+    expect(missing.error.message).toBe('Token endpoint returned an unusable body (access_token, expires_in)');
+    expect(missing.attempt).toEqual({ kind: 'unreadable' });
+    const notObject = await exchange({ status: 200, body: ['x'] });
+    if (notObject.ok) throw new Error('expected a failure');
+    expect(notObject.error.message).toBe('Token endpoint returned an unusable body (body)');
+  });
+});
+
+describe('token fetcher state', () => {
+  const long = { timeoutMs: 120_000 };
+
+  it('names a key jose cannot sign with without quoting its error', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const err = await tokenError(fetcher(scripted([]), { ...long, key: ec })());
+    expect(err.message).toBe('Could not sign the client assertion: the key could not sign');
+  });
+
+  it('names a non-Error thrown by the transport as an unknown error', async () => {
+    const err = await tokenError(fetcher(scripted(['boom']), { ...long, maxRetries: 0 })());
+    expect(err.message).toBe('Token endpoint unreachable (unknown error from the transport)');
+  });
+
+  it('still retries with a fresh assertion after a transient retry', async () => {
+    const transport = scripted([{ status: 503 }, unico('1.2.4')]);
+    expect((await fetcher(transport, long)()).accessToken).toBe('tok');
+    expect(transport.assertions).toHaveLength(3);
+  });
+
+  it('does not count the fresh-assertion retry against maxRetries', async () => {
+    const transport = scripted([unico('1.2.7'), { status: 503 }]);
+    expect((await fetcher(transport, { ...long, maxRetries: 1 })()).accessToken).toBe('tok');
+    expect(transport.assertions).toHaveLength(3);
+  });
+
+  it('sends nothing more once the caller aborts during a retry wait', async () => {
+    const controller = new AbortController();
+    const reason = new Error('closed');
+    const transport = scripted([{ status: 503, headers: { 'retry-after': '60' } }], () =>
+      setTimeout(() => controller.abort(reason), 0),
+    );
+    const err = await fetcher(
+      transport,
+      long,
+    )(controller.signal).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBe(reason);
+    expect(transport.assertions).toHaveLength(1);
+  });
+
+  it('keeps the learned clock skew when a later answer has no Date header', async () => {
+    const serverNow = Date.now() + 3_600_000;
+    const transport = scripted([
+      { status: 503, headers: { date: new Date(serverNow).toUTCString() } },
+      { status: 503 },
+    ]);
+    await fetcher(transport, long)();
+    expect(transport.assertions).toHaveLength(3);
+    expect(Math.abs(payloadOf(transport.assertions[2] ?? '').iat * 1000 - serverNow)).toBeLessThan(60_000);
+  });
+
+  it.each([
+    [1_000, 0],
+    [2_000, 0],
+    [3_000, 3],
+  ])('corrects the clock only for a skew above 2 s (server %i ms ahead)', async (aheadMs, shift) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+    const date = new Date(1_700_000_000_000 + aheadMs).toUTCString();
+    const transport = scripted([{ ...unico('1.2.4'), headers: { date } }]);
+    await fetcher(transport, long)();
+    expect(payloadOf(transport.assertions[1] ?? '').iat).toBe(1_700_000_000 + shift);
+  });
+
+  it('keeps assertion lifetimes distinct and within 120..900 s within one second', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const transport = scripted([unico('1.2.7')]);
+    await fetcher(transport, long)();
+    const lifetimes = transport.assertions.map((a) => payloadOf(a).exp - payloadOf(a).iat);
+    expect(new Set(lifetimes).size).toBe(2);
+    for (const l of lifetimes) expect(l >= 120 && l <= 900).toBe(true);
+  });
+
+  it('leaves no timer running once a token is fetched', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    expect((await fetcher(scripted([]), long)()).accessToken).toBe('tok');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('fails at once during the cooldown after a rejection, and tries again when it ends', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+    const transport = scripted([unico('1.2.18')]);
+    const fetch = fetcher(transport, long);
+    const first = await tokenError(fetch());
+    vi.setSystemTime(1_700_000_060_000 - 1);
+    expect(await tokenError(fetch())).toBe(first);
+    expect(transport.assertions).toHaveLength(1);
+    vi.setSystemTime(1_700_000_060_000);
+    expect((await fetch()).accessToken).toBe('tok');
+    expect(transport.assertions).toHaveLength(2);
   });
 });
