@@ -2,12 +2,7 @@
 // its polling and heartbeat, what is written to the store, and what is reported when it fails.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFleet, describeStoreFailure, type TokenStoreFailure } from '../../src/auth/fleet.js';
-import {
-  MemoryTokenStore,
-  type StoredToken,
-  type TokenStore,
-  type TokenStoreLock,
-} from '../../src/auth/token-store.js';
+import type { StoredToken, TokenStore, TokenStoreLock } from '../../src/auth/token-store.js';
 import { createTokenCache, createTokenSource, type TokenRefreshEvent } from '../../src/auth/tokens.js';
 import { ClientClosedError } from '../../src/errors.js';
 import type { Transport } from '../../src/http/transport.js';
@@ -394,34 +389,6 @@ describe('describeStoreFailure', () => {
     expect(describeStoreFailure({ operation: 'get', reason: 'timeout' }).message).toBe(
       'unico-idcloud: token store call timed out; using the in-memory token',
     );
-  });
-});
-
-describe('MemoryTokenStore', () => {
-  it('replaces a stored token by one that expires at the same time', async () => {
-    const store = new MemoryTokenStore({ now: () => NOW });
-    await store.set('k', token('A', NOW + 1000), 1000);
-    await store.set('k', token('B', NOW + 1000), 1000);
-    expect((await store.get('k'))?.accessToken).toBe('B');
-  });
-
-  it('lets a released lock be released again and not extended', async () => {
-    const store = new MemoryTokenStore({ now: () => NOW });
-    const lock = await store.lock('k', 1000);
-    await lock!.release();
-    await expect(lock!.release()).resolves.toBeUndefined();
-    await expect(lock!.extend!(1000)).resolves.toBe(false);
-  });
-
-  it('refuses to extend a lock from the moment it expires', async () => {
-    const clock = { now: NOW };
-    const store = new MemoryTokenStore({ now: () => clock.now });
-    const lock = await store.lock('k', 1000);
-    clock.now = NOW + 999;
-    await expect(lock!.extend!(1000)).resolves.toBe(true); // now until NOW + 1999
-    clock.now = NOW + 1999;
-    await expect(lock!.extend!(1000)).resolves.toBe(false);
-    await expect(store.lock('k', 1000)).resolves.toBeDefined();
   });
 });
 

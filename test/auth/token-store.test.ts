@@ -174,3 +174,38 @@ describe('MemoryTokenStore', () => {
     expect((await store.get('k'))?.accessToken).toBe('T');
   });
 });
+
+describe('MemoryTokenStore: boundaries', () => {
+  const NOW = 1_000_000;
+  const token = (accessToken: string, expiresAt: number): StoredToken => ({
+    accessToken,
+    expiresAt,
+    lifetimeSeconds: 3600,
+  });
+
+  it('replaces a stored token by one that expires at the same time', async () => {
+    const store = new MemoryTokenStore({ now: () => NOW });
+    await store.set('k', token('A', NOW + 1000), 1000);
+    await store.set('k', token('B', NOW + 1000), 1000);
+    expect((await store.get('k'))?.accessToken).toBe('B');
+  });
+
+  it('lets a released lock be released again and not extended', async () => {
+    const store = new MemoryTokenStore({ now: () => NOW });
+    const lock = await store.lock('k', 1000);
+    await lock!.release();
+    await expect(lock!.release()).resolves.toBeUndefined();
+    await expect(lock!.extend!(1000)).resolves.toBe(false);
+  });
+
+  it('refuses to extend a lock from the moment it expires', async () => {
+    const clock = { now: NOW };
+    const store = new MemoryTokenStore({ now: () => clock.now });
+    const lock = await store.lock('k', 1000);
+    clock.now = NOW + 999;
+    await expect(lock!.extend!(1000)).resolves.toBe(true); // now until NOW + 1999
+    clock.now = NOW + 1999;
+    await expect(lock!.extend!(1000)).resolves.toBe(false);
+    await expect(store.lock('k', 1000)).resolves.toBeDefined();
+  });
+});
