@@ -242,6 +242,44 @@ describe('the shared-store protocol', () => {
     expect(state.events).toEqual(['get k', 'lock k 3000']);
   });
 
+  // The store is paused for 5 s after a failure, which would also skip a lock call made right
+  // after it: a clock that jumps 6 s per reading shows the failed read itself decides.
+  describe('a failed read mints at once, without asking for the lock', () => {
+    function failingGetAfter(okReads: number) {
+      const { store, state } = recordingStore({ lock: 'taken' });
+      let reads = 0;
+      store.get = async (key) => {
+        state.events.push(`get ${key}`);
+        if (++reads > okReads) throw new Error('store down');
+        return undefined;
+      };
+      let clock = NOW;
+      const f = fleetOver(store, { now: () => (clock += 6_000), lockWaitMs: 10_000 });
+      return { ...f, state };
+    }
+
+    it('the first read', async () => {
+      const { fleet, fetch, minted, state } = failingGetAfter(0);
+      const result = track(fleet.obtain(undefined));
+      await flush();
+      await flush();
+      expect(result).toEqual({ settled: true, value: minted });
+      expect(fetch).toHaveBeenCalledTimes(1);
+      // (the clock has moved past the pause by the time the token is written)
+      expect(state.events).toEqual(['get k', expect.stringMatching(/^set k MINTED /)]);
+    });
+
+    it('a read while polling a held lock', async () => {
+      const { fleet, fetch, minted, state } = failingGetAfter(1);
+      const result = track(fleet.obtain(undefined));
+      await vi.advanceTimersByTimeAsync(25);
+      await flush();
+      expect(result).toEqual({ settled: true, value: minted });
+      expect(fetch).toHaveBeenCalledTimes(1);
+      expect(state.events).toEqual(['get k', 'lock k 3000', 'get k', expect.stringMatching(/^set k MINTED /)]);
+    });
+  });
+
   it('polls a held lock at 25, 50, 100, then every 200 ms, and mints when lockWaitMs is used up', async () => {
     const { store } = recordingStore({ lock: 'taken' });
     const lockTimes: number[] = [];
