@@ -276,7 +276,12 @@ describe('the shared-store protocol', () => {
       await flush();
       expect(result).toEqual({ settled: true, value: minted });
       expect(fetch).toHaveBeenCalledTimes(1);
-      expect(state.events).toEqual(['get k', 'lock k 3000', 'get k', expect.stringMatching(/^set k MINTED /)]);
+      expect(state.events).toEqual([
+        'get k',
+        'lock k 3000',
+        'get k',
+        expect.stringMatching(/^set k MINTED /),
+      ]);
     });
   });
 
