@@ -217,7 +217,7 @@ describe('service account and API key', () => {
 });
 
 describe('environment', () => {
-  const env = (environment: unknown) => ({ ...valid, environment });
+  const env = (environment: unknown) => ({ ...valid, environment }) as ClientOptions;
 
   it('the two named ones', () => {
     expect(normalizeOptions(env('production')).environment).toEqual({
