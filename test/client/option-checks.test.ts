@@ -267,6 +267,15 @@ describe('environment', () => {
     );
   });
 
+  it('one URL missing or invalid is an issue, never a TypeError', () => {
+    expect(issues(env({ tokenUrl: 'https://b/t' }))).toEqual([
+      { path: 'environment.apiBaseUrl', message: 'is required (a URL)' },
+    ]);
+    expect(issues(env({ apiBaseUrl: 'https://a', tokenUrl: '/oauth2/token' }))).toEqual([
+      { path: 'environment.tokenUrl', message: 'is not a valid URL' },
+    ]);
+  });
+
   it('plain http only for loopback hosts', () => {
     const message = 'must use https: (plain http: is only allowed for loopback hosts)';
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]'])
