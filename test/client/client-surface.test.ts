@@ -1,52 +1,19 @@
 // IdCloudClient's own code, on a scripted transport: the closed guard comes before any input check,
 // getProcess's checks, warmup's budget, close() and the store and background-refresh warnings.
-import { generateKeyPairSync } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { tokenStoreKey } from '../../src/auth/token-store.js';
-import type { TransportRequest, TransportResponse } from '../../src/http/transport.js';
-import { type ClientOptions, IdCloudClient, type Logger } from '../../src/index.js';
+import { IdCloudClient, type Logger } from '../../src/index.js';
+import {
+  json,
+  scriptedOptions as options,
+  type Route,
+  scripted,
+  TOKEN_URL,
+  tokenOk,
+} from '../helpers/scripted-transport.js';
 import { rejection } from '../helpers/transport.js';
-
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const TOKEN_URL = 'https://id.test/oauth2/token';
-const PROCESS = { id: 'p-1', status: 3, unicoId: { result: 'yes' } };
-
-type Route = (req: TransportRequest, n: number) => TransportResponse | 'hang';
-const json = (status: number, body: unknown): TransportResponse => ({
-  status,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-const tokenOk = (expiresIn = 3600) =>
-  json(200, { access_token: 'tok', token_type: 'Bearer', expires_in: expiresIn });
-
-/** A transport answering the token endpoint with `token` and the API with `api`; `close` is a spy. */
-function scripted(token: Route = () => tokenOk(), api: Route = () => json(200, PROCESS)) {
-  const sent: TransportRequest[] = [];
-  let tokens = 0;
-  let calls = 0;
-  const transport = {
-    close: vi.fn(async () => undefined),
-    request: (req: TransportRequest) => {
-      sent.push(req);
-      const answer = req.url === TOKEN_URL ? token(req, ++tokens) : api(req, ++calls);
-      if (answer !== 'hang') return Promise.resolve(answer);
-      return new Promise<TransportResponse>((_, reject) =>
-        req.signal.addEventListener('abort', () => reject(req.signal.reason), { once: true }),
-      );
-    },
-  };
-  return { transport, sent };
-}
-
-const options = (extra: Partial<ClientOptions> = {}): ClientOptions => ({
-  environment: { apiBaseUrl: 'https://api.test', tokenUrl: TOKEN_URL },
-  serviceAccount: { accountName: 'acct', tenantId: 'tenant', privateKey },
-  apiKey: 'key-1',
-  ...extra,
-});
 
 function recordingLogger() {
   const warnings: Array<[Record<string, unknown>, string]> = [];
