@@ -18,6 +18,9 @@ describe('normalizeCpf', () => {
     ['a partially formatted CPF', '529982247-25'],
     ['a formatted CPF with the wrong separators', '529-982-247.25'],
     ['a formatted CPF with a trailing newline', '529.982.247-25\n'],
+    ['a formatted CPF after a digit', '1529.982.247-25'],
+    ['a formatted CPF after a letter', 'x529.982.247-25'],
+    ['a formatted CPF before a digit', '529.982.247-251'],
     ['an empty string', ''],
   ])('returns undefined for %s', (_what, value) => {
     expect(normalizeCpf(value)).toBeUndefined();

@@ -320,6 +320,7 @@ describe('detectImageFormat', () => {
     ['a GIF', imageB64(GIF_HEADER, 64)],
     ['a WAVE file', imageB64(WAVE_HEADER, 64)],
     ['a truncated WebP header', Buffer.from(WEBP_HEADER.slice(0, 8)).toString('base64')],
+    ['"WEBP" at byte 8 without RIFF', Buffer.from('RIFX\0\0\0\0WEBPVP8 ').toString('base64')],
     ['an empty string', ''],
     ['text that is not base64', '****not base64**'],
   ])('returns undefined for %s', (_what, b64) => {
