@@ -194,10 +194,33 @@ describe('token exchange outcomes', () => {
       'HTTP 400, invalid_grant',
     ],
     [{ status: 500, body: {} }, 'HTTP 500, no error code'],
+    [{ status: 300, body: { error: 'invalid_request' } }, 'HTTP 300, invalid_request'],
   ])('names the rejection: %o', async (reply, detail) => {
     const outcome = await exchange(reply);
     if (outcome.ok) throw new Error('expected a failure');
     expect(outcome.error.message).toBe(`Token request failed (${detail})`);
+  });
+
+  it('posts a form with the JWT-bearer grant and asks for JSON', async () => {
+    const requests: TransportRequest[] = [];
+    const transport = scripted([]);
+    await exchangeAssertion(
+      { request: (req) => (requests.push(req), transport.request(req)) },
+      'https://id.example.com/oauth2/token',
+      'jwt',
+      new AbortController().signal,
+      { 'user-agent': 'ua' },
+    );
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      url: 'https://id.example.com/oauth2/token',
+      headers: {
+        'user-agent': 'ua',
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: 'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=jwt',
+    });
   });
 
   it('lists every unusable field of a success body, or "body" when it is not an object', async () => {
