@@ -205,7 +205,12 @@ describe('token exchange outcomes', () => {
     const requests: TransportRequest[] = [];
     const transport = scripted([]);
     await exchangeAssertion(
-      { request: (req) => (requests.push(req), transport.request(req)) },
+      {
+        request: (req) => {
+          requests.push(req);
+          return transport.request(req);
+        },
+      },
       'https://id.example.com/oauth2/token',
       'jwt',
       new AbortController().signal,
