@@ -317,6 +317,20 @@ describe('token fetcher state', () => {
     for (const l of lifetimes) expect(l >= 120 && l <= 900).toBe(true);
   });
 
+  it('picks the first lifetime of each second at random (instances minting together differ), the next in turn', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const transport = scripted([unico('1.2.7')]);
+    await fetcher(transport, long)();
+    vi.setSystemTime(1_700_000_001_000);
+    random.mockReturnValue(0.25);
+    await fetcher(transport, long)();
+    const lifetimes = transport.assertions.map((a) => payloadOf(a).exp - payloadOf(a).iat);
+    // 120 s + floor(r × 781): r = 0.5 gives 510 s, its retry in the same second 511 s; r = 0.25, 315 s.
+    expect(lifetimes).toEqual([510, 511, 315]);
+  });
+
   it('leaves no timer running once a token is fetched', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     expect((await fetcher(scripted([]), long)()).accessToken).toBe('tok');
