@@ -172,6 +172,26 @@ describe('token fetcher', () => {
     };
     const err = await tokenError(fetcher(hanging, { timeoutMs: 50 })());
     expect(err.reason).toBe('timeout');
+    expect(err.message).toBe('Token endpoint did not answer within 50 ms');
+  });
+
+  it('names the attempt budget when one attempt timed out and no retry is left', async () => {
+    const hanging: Transport = {
+      request: (req) =>
+        new Promise((_, reject) => req.signal.addEventListener('abort', () => reject(req.signal.reason))),
+    };
+    const fetch = createTokenFetcher({
+      transport: hanging,
+      tokenUrl: 'https://id.example.com/oauth2/token',
+      issuer: 'acct@tenant.iam.acesso.io',
+      audience: 'https://id.example.com',
+      key: privateKey,
+      timeoutMs: 5_000,
+      attemptTimeoutMs: 30,
+      maxRetries: 0,
+    });
+    const err = await tokenError(fetch(new AbortController().signal));
+    expect(err.message).toBe('Token endpoint unreachable (no answer within 30 ms)');
   });
 });
 
