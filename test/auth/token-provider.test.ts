@@ -53,6 +53,12 @@ const unico = (code: string, status = 401) => ({
   body: { error: 'server_error', error_description: `Falha na autenticação ${code}` },
 });
 
+/** A token endpoint that never answers (rejects once the request's signal fires). */
+const hanging: Transport = {
+  request: (req) =>
+    new Promise((_, reject) => req.signal.addEventListener('abort', () => reject(req.signal.reason))),
+};
+
 async function tokenError(promise: Promise<unknown>): Promise<TokenError> {
   const err = await promise.then(
     () => undefined,
@@ -166,20 +172,12 @@ describe('token fetcher', () => {
   });
 
   it('reports a timeout when the token endpoint never answers', async () => {
-    const hanging: Transport = {
-      request: (req) =>
-        new Promise((_, reject) => req.signal.addEventListener('abort', () => reject(req.signal.reason))),
-    };
     const err = await tokenError(fetcher(hanging, { timeoutMs: 50 })());
     expect(err.reason).toBe('timeout');
     expect(err.message).toBe('Token endpoint did not answer within 50 ms');
   });
 
   it('names the attempt budget when one attempt timed out and no retry is left', async () => {
-    const hanging: Transport = {
-      request: (req) =>
-        new Promise((_, reject) => req.signal.addEventListener('abort', () => reject(req.signal.reason))),
-    };
     const fetch = createTokenFetcher({
       transport: hanging,
       tokenUrl: 'https://id.example.com/oauth2/token',

@@ -4,7 +4,8 @@ import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { tokenStoreKey } from '../../src/auth/token-store.js';
-import { IdCloudClient, type Logger } from '../../src/index.js';
+import { IdCloudClient } from '../../src/index.js';
+import { recordingLogger } from '../helpers/recording-logger.js';
 import {
   json,
   scriptedOptions as options,
@@ -14,17 +15,6 @@ import {
   tokenOk,
 } from '../helpers/scripted-transport.js';
 import { rejection } from '../helpers/transport.js';
-
-function recordingLogger() {
-  const warnings: Array<[Record<string, unknown>, string]> = [];
-  const logger: Logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (fields, message) => void warnings.push([fields, message]),
-    error: () => undefined,
-  };
-  return { logger, warnings };
-}
 
 const BAD_INPUT = { subject: { code: '1', name: '' }, useCase: '', imageBase64: '' };
 
@@ -51,7 +41,7 @@ describe('IdCloudClient', () => {
     expect(sent).toEqual([]);
   });
 
-  it('close() closes its own transport, never one the caller passed', async () => {
+  it('close() leaves a transport the caller passed open', async () => {
     const { transport } = scripted();
     await new IdCloudClient(options({ transport })).close();
     expect(transport.close).not.toHaveBeenCalled();
@@ -165,9 +155,9 @@ describe('IdCloudClient', () => {
       accountName: 'acct',
     });
     expect(keys).toEqual([key]);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.[1]).toMatch(/^unico-idcloud: /);
-    expect(JSON.stringify(warnings)).toContain('get');
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]?.[1]).toMatch(/^unico-idcloud: /);
+    expect(JSON.stringify(warnings())).toContain('get');
   });
 
   it('warns through the logger when a background refresh fails, and keeps serving the current token', async () => {
@@ -181,8 +171,8 @@ describe('IdCloudClient', () => {
     await client.warmup();
     vi.setSystemTime(Date.now() + 3_400_000);
     await client.getProcess('p-1', { imageKind: 'sdk-capture' });
-    await vi.waitFor(() => expect(warnings).toHaveLength(2));
-    expect(warnings).toContainEqual([
+    await vi.waitFor(() => expect(warnings()).toHaveLength(2));
+    expect(warnings()).toContainEqual([
       { code: 'ERR_TOKEN', unicoCode: undefined },
       'unico-idcloud: background token refresh failed; the current token is still valid',
     ]);

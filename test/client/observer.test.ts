@@ -1,21 +1,11 @@
 // createObserver alone: what reaches hooks and which logger level, without a client around it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createObserver, type Logger } from '../../src/client/observability.js';
+import { createObserver } from '../../src/client/observability.js';
+import { recordingLogger } from '../helpers/recording-logger.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-function recordingLogger() {
-  const lines: Array<[keyof Logger, Record<string, unknown>, string]> = [];
-  const at =
-    (level: keyof Logger) =>
-    (fields: Record<string, unknown>, message: string): void => {
-      lines.push([level, fields, message]);
-    };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-  return { logger, lines };
-}
 
 const start = {
   requestId: 'r1',

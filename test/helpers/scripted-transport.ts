@@ -40,7 +40,7 @@ export function scripted(token: Route = () => tokenOk(), api: Route = () => json
       );
     },
   };
-  return { transport, sent, apiCalls: () => sent.filter((r) => r.url !== TOKEN_URL) };
+  return { transport, sent };
 }
 
 /** Client options for a custom environment whose token URL the scripted transport knows. */
